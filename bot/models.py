@@ -1,0 +1,168 @@
+"""Frozen values that cross the core's one door.
+
+Adapters build an :class:`Inbound` and render the :class:`Reply` they get back; nothing
+else of the core is theirs to touch. Every field is immutable (tuples, not lists), so a
+value can be cached, hashed and shared between tasks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+LANGUAGES: tuple[str, ...] = ("cs", "de", "en", "fr", "es")
+"""The languages the bot answers in, in the order the knowledge base lists them."""
+
+ReplyKind = Literal["answer", "suggest", "unknown", "help", "info", "check", "refused", "error"]
+Verdict = Literal["ok", "problem", "unknown"]
+
+
+@dataclass(frozen=True, slots=True)
+class Inbound:
+    """One message from a person, whatever the platform.
+
+    Attributes:
+        text: what the person wrote, paste included, as received.
+        user: a stable id of the person on that platform.
+        channel: where it was said (channel id, ``"dm"``, ``"console"``...).
+        platform: ``"slack"``, ``"discord"``, ``"console"``, ``"cli"``, ``"webhook"``.
+        locale_hint: the platform's locale for the person (``"fr-FR"``, ``"cs"``), if known.
+        thread: the conversation (thread) id; a thread keeps its language once settled.
+        event_id: the platform's id for the event, used to drop retries.
+    """
+
+    text: str
+    user: str = "anonymous"
+    channel: str = "console"
+    platform: str = "console"
+    locale_hint: str | None = None
+    thread: str | None = None
+    event_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Facts:
+    """One provider's facts (hosts, ports, limits), referenced from every text."""
+
+    values: tuple[tuple[str, str], ...]
+
+    def as_dict(self) -> dict[str, str]:
+        return dict(self.values)
+
+
+@dataclass(frozen=True, slots=True)
+class Localized:
+    """An entry's texts in one language, placeholders still unresolved."""
+
+    title: str
+    cause: str
+    fix: str
+    questions: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """A known mail problem or question, as loaded and validated from knowledge/.
+
+    Attributes:
+        id: the fixed id (``"relay-denied"``).
+        category: a triage category (``"sending"``, ``"receiving"``, ...).
+        kind: ``"error"`` for something a user pastes, ``"question"`` for a settings question.
+        signatures: error lines as mail servers word it (language-neutral, mostly English).
+        codes: SMTP (``"550"``) and enhanced (``"5.1.1"``) status codes that point here.
+        checks: the checks that prove or rule out the cause (``"mx"``, ``"port"``, ...).
+        texts: language code -> :class:`Localized`.
+    """
+
+    id: str
+    category: str
+    kind: str
+    signatures: tuple[str, ...]
+    codes: tuple[str, ...]
+    checks: tuple[str, ...]
+    texts: tuple[tuple[str, Localized], ...]
+
+    def text(self, language: str) -> Localized:
+        for code, localized in self.texts:
+            if code == language:
+                return localized
+        raise KeyError(language)
+
+
+@dataclass(frozen=True, slots=True)
+class Suggestion:
+    """A close entry offered when the bot is not sure enough to answer."""
+
+    entry_id: str
+    title: str
+    confidence: float
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One result of a DNS or port check, already localised for the reply.
+
+    Attributes:
+        check: what ran (``"mx"``, ``"a"``, ``"port"``, ``"tls"``, ``"spf"``...).
+        target: what it ran on (``"example.com"``, ``"ssl0.ovh.net:465"``).
+        verdict: ``"ok"``, ``"problem"`` or ``"unknown"`` (could not tell).
+        summary: one localised sentence.
+        evidence: raw facts seen (records, greeting lines, certificate names), verbatim.
+        entry_id: the knowledge base entry this finding bears on, if any.
+        confirms: True if it confirms that entry's cause, False if it rules it out.
+    """
+
+    check: str
+    target: str
+    verdict: Verdict
+    summary: str
+    evidence: tuple[str, ...] = ()
+    entry_id: str | None = None
+    confirms: bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """What the bot says, platform-neutral. Each adapter renders it its own way.
+
+    Attributes:
+        kind: ``answer`` (sure), ``suggest`` (closest few), ``unknown`` (offers a human),
+            ``help``, ``info`` (a command's acknowledgement), ``check`` (findings),
+            ``refused`` (a guarded or rate-limited request), ``error`` (bad input).
+        language: the language the reply is written in.
+        text: the whole reply as plain text, the fallback every platform can show.
+        entry_id: the matched entry, only for ``answer``.
+        confidence: 0..1, how sure the match is.
+        title, cause, fix: the entry's localised texts (empty when there is no entry).
+        suggestions: the closest entries, for ``suggest`` and ``unknown``.
+        quote: the error line found in the paste, verbatim (never translated).
+        findings: check results, localised.
+        offer_check: a command the user could send to check the cause (``check example.com``).
+        needs_human: True when a person should take over.
+    """
+
+    kind: ReplyKind
+    language: str
+    text: str
+    entry_id: str | None = None
+    confidence: float = 0.0
+    title: str = ""
+    cause: str = ""
+    fix: str = ""
+    suggestions: tuple[Suggestion, ...] = ()
+    quote: str | None = None
+    findings: tuple[Finding, ...] = ()
+    offer_check: str | None = None
+    needs_human: bool = False
+    extra: tuple[tuple[str, str], ...] = field(default=())
+
+    def to_json(self) -> dict[str, Any]:
+        """The reply as JSON-ready data (the CLI and webhook contract)."""
+        data = asdict(self)
+        data["entry"] = data.pop("entry_id")
+        data["suggestions"] = [s.entry_id for s in self.suggestions]
+        data["suggestion_details"] = [asdict(s) for s in self.suggestions]
+        data["findings"] = [asdict(f) for f in self.findings]
+        data["extra"] = dict(self.extra)
+        data["confidence"] = round(self.confidence, 3)
+        return data
