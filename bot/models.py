@@ -166,3 +166,100 @@ class Reply:
         data["extra"] = dict(self.extra)
         data["confidence"] = round(self.confidence, 3)
         return data
+
+
+CheckKind = Literal["mx", "address", "port", "domain"]
+CheckStatus = Literal["ok", "problem", "refused", "error"]
+
+
+@dataclass(frozen=True, slots=True)
+class CheckCommand:
+    """A check someone asked for: ``check example.com`` is ``CheckCommand("mx", ("example.com",))``.
+
+    Attributes:
+        kind: ``mx``, ``address``, ``port`` or ``domain``.
+        args: the targets as the user wrote them (``("ssl0.ovh.net", "465")`` for a port).
+    """
+
+    kind: CheckKind
+    args: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CheckOutcome:
+    """What a check run found.
+
+    Attributes:
+        status: ``ok`` (ran, nothing wrong), ``problem`` (ran, found a fault), ``refused``
+            (the guard or the rate limit said no; nothing was sent), ``error`` (could not run).
+        findings: the localised findings, in the order they were made.
+        reason: for ``refused`` and ``error``, a short code (``private-address``...).
+    """
+
+    status: CheckStatus
+    findings: tuple[Finding, ...] = ()
+    reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Ticket:
+    """A helpdesk ticket to triage."""
+
+    id: str
+    text: str
+    locale: str | None = None
+    channel: str | None = None
+    customer: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Triage:
+    """The triage of one ticket (the CLI and webhook contract).
+
+    Attributes:
+        id: the ticket's id.
+        language: the customer's language.
+        entry_id: the matched entry, or None when unsure.
+        confidence: 0..1.
+        category: the entry's category, or ``"unknown"``.
+        priority: ``low``, ``normal``, ``high`` or ``urgent``.
+        needs_human: True when an agent must look before replying.
+        reply: a suggested reply in the customer's language.
+        suggestions: the closest entries when unsure.
+    """
+
+    id: str
+    language: str
+    entry_id: str | None
+    confidence: float
+    category: str
+    priority: str
+    needs_human: bool
+    reply: str
+    suggestions: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "language": self.language,
+            "entry": self.entry_id,
+            "confidence": round(self.confidence, 3),
+            "category": self.category,
+            "priority": self.priority,
+            "needs_human": self.needs_human,
+            "reply": self.reply,
+            "suggestions": list(self.suggestions),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Feedback:
+    """A 👍 or 👎 on an answer, from any platform."""
+
+    platform: str
+    user: str
+    entry_id: str | None
+    language: str
+    confidence: float
+    helpful: bool
+    message_ref: str = ""
