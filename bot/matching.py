@@ -34,7 +34,7 @@ from .knowledge import Knowledge
 from .models import LANGUAGES
 from .normalize import fold, mask, tokens
 
-__all__ = ["Match", "Matcher", "Outcome"]
+__all__ = ["Match", "Matcher", "Outcome", "calibrate"]
 
 log = logging.getLogger(__name__)
 
@@ -54,9 +54,10 @@ _EVIDENCE_SCALE = 2.5  # how much distinctive evidence makes a match credible
 _W_EXPLAINED = 0.45
 _W_QUESTION = 0.35
 _W_SIGNATURE = 0.45
-_SLOPE = 12.0
-_MIDPOINT = 0.266  # a raw score of 0.3 with a clear margin is a 0.6 confidence
 _QUESTION_IN_REPORT = 0.75
+_SLOPE = 12.0
+_MIDPOINT = 0.266
+_CLEAR_MARGIN = 0.08
 _QUOTE_SCAN = 20_000
 _QUOTE_CUTOFF = 72.0
 _QUOTE_MIN_CHARS = 40
@@ -284,10 +285,10 @@ class Matcher:
             return Match("unknown", None, 0.0, ())
         top = scored[0][1]
         runner_up = scored[1][1] if len(scored) > 1 else 0.0
-        confidence = _calibrate(top, top - runner_up)
+        confidence = calibrate(top, top - runner_up)
         ranked = [(scored[0][0], round(confidence, 3))]
         for entry_id, score, _ in scored[1:5]:
-            ranked.append((entry_id, round(_calibrate(score, 0.0) , 3)))
+            ranked.append((entry_id, round(calibrate(score, 0.0), 3)))
         if confidence >= self.answer_threshold:
             outcome: Outcome = "answer"
         elif confidence >= self.suggest_threshold:
@@ -333,8 +334,13 @@ def _widen(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-def _calibrate(score: float, margin: float) -> float:
-    """Map a raw score and its margin over the runner-up to a confidence in 0..1."""
+def calibrate(score: float, margin: float) -> float:
+    """The confidence (0..1) for an entry's raw score and its margin over the runner-up.
+
+    A logistic curve centred where the development messages turn from mostly wrong to
+    mostly right (a raw score of 0.3 with a clear margin is a confidence of 0.6), discounted
+    by up to a quarter when the runner-up is within 0.08.
+    """
     base = 1.0 / (1.0 + math.exp(-_SLOPE * (score - _MIDPOINT)))
-    closeness = min(1.0, margin / 0.08)
+    closeness = min(1.0, max(0.0, margin) / _CLEAR_MARGIN)
     return max(0.0, min(1.0, base * (0.75 + 0.25 * closeness)))
