@@ -25,13 +25,14 @@ import logging
 import math
 import re
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal
 
 from rapidfuzz import fuzz, process
 
 from .knowledge import Knowledge
-from .models import LANGUAGES
+from .models import LANGUAGES, Entry
 from .normalize import fold, mask, tokens
 
 __all__ = ["Match", "Matcher", "Outcome", "calibrate"]
@@ -106,26 +107,15 @@ class Matcher:
         raw_phrasings: list[tuple[int, Literal["sig", "q"], set[str]]] = []
         words: set[str] = set()
         for index, entry_id in enumerate(self._ids):
-            entry = knowledge.entry(entry_id)
             counts: dict[str, float] = defaultdict(float)
-
-            def _add(text: str, kind: Literal["sig", "q"] | None, weight: float) -> None:
+            for text, kind, weight in _entry_texts(knowledge.entry(entry_id)):
                 toks = tokens(text)
                 words.update(_WORDS.findall(fold(text)))
                 for tok in set(toks):
                     counts[tok] += weight
                 if kind is not None and toks:
                     raw_phrasings.append((index, kind, set(toks)))
-
-            for signature in entry.signatures:
-                _add(signature, "sig", 1.0)
-            for language in LANGUAGES:
-                localized = entry.text(language)
-                for question in (*localized.questions, localized.title):
-                    _add(question, "q", 1.0)
-                _add(localized.cause, None, 0.5)
-                _add(localized.fix, None, 0.3)
-            for code in entry.codes:
+            for code in knowledge.entry(entry_id).codes:
                 counts[f"zc{code.replace('.', 'x')}"] += 1.0
             tf.append(dict(counts))
         n = len(self._ids)
@@ -313,6 +303,22 @@ def _looks_like_report(text: str) -> bool:
 
 def _stem_of(word: str) -> str:
     return word if word.startswith("zc") or len(word) <= _STEM else word[:_STEM]
+
+
+def _entry_texts(entry: Entry) -> Iterator[tuple[str, Literal["sig", "q"] | None, float]]:
+    """An entry's texts for the index: (text, phrasing kind or None, weight of its words).
+
+    Signatures and questions are phrasings of their own; causes and fixes only lend their
+    words, with less weight, so that an entry is found by the words of its explanation too.
+    """
+    for signature in entry.signatures:
+        yield signature, "sig", 1.0
+    for language in LANGUAGES:
+        localized = entry.text(language)
+        for question in (*localized.questions, localized.title):
+            yield question, "q", 1.0
+        yield localized.cause, None, 0.5
+        yield localized.fix, None, 0.3
 
 
 def _quotable(signatures: tuple[str, ...]) -> tuple[str, ...]:
