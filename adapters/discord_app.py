@@ -321,8 +321,8 @@ def to_embed(reply: Reply, *, ui: Ui | None = None) -> discord.Embed:
             offer = _ui_or(ui, lang, "offer.check", reply.offer_check, command=reply.offer_check)
             fields.append((_ui_or(ui, lang, "label.findings", "Checks"), _clip(offer, FIELD_VALUE)))
 
-    return _fit(title, description, fields, footer, colour=_colour(reply), shortened=_ui_or(
-        ui, lang, "discord.reply.shortened", "(shortened)"))
+    shortened = _ui_or(ui, lang, "discord.reply.shortened", "(shortened)")
+    return _fit(title, description, fields, footer, colour=_colour(reply), shortened=shortened)
 
 
 def _fit(
@@ -446,7 +446,8 @@ def feedback_view(reply: Reply, *, ui: Ui) -> discord.ui.View | None:
     if reply.entry_id is not None and not re.fullmatch(r"[A-Za-z0-9._-]{1,64}", reply.entry_id):
         return None
     view = _FeedbackRow(timeout=None)
-    for helpful, key, default in ((True, "discord.feedback.helpful", "Helpful"), (False, "discord.feedback.unhelpful", "Not helpful")):
+    buttons = ((True, "discord.feedback.helpful", "Helpful"), (False, "discord.feedback.unhelpful", "Not helpful"))
+    for helpful, key, default in buttons:
         view.add_item(
             FeedbackButton(
                 helpful=helpful,
@@ -595,8 +596,14 @@ class MailmedicClient(discord.Client):
         await self.tree.set_translator(UiTranslator(self.bot.ui))
         self.add_dynamic_items(FeedbackButton)
         if self.sync_commands:
-            synced = await self.tree.sync()
-            log.info("discord: %d slash commands synced", len(synced))
+            # A refused sync must not keep the bot off Discord: mentions and DMs still work,
+            # and so do the commands of the last sync that succeeded.
+            try:
+                synced = await self.tree.sync()
+            except discord.HTTPException as exc:
+                log.error("discord: slash commands not synced: HTTP %s (code %s)", exc.status, exc.code)
+            else:
+                log.info("discord: %d slash commands synced", len(synced))
 
     async def on_ready(self) -> None:
         log.info("discord: connected as %s to %d servers", self.user, len(self.guilds))
@@ -644,11 +651,12 @@ class MailmedicClient(discord.Client):
     async def _deliver(self, message: discord.Message, reply: Reply) -> None:
         embed = to_embed(reply, ui=self.bot.ui)
         view = feedback_view(reply, ui=self.bot.ui)
+        extra: dict[str, Any] = {} if view is None else {"view": view}
         thread = await self._thread_for(message, reply, embed)
         if thread is not None:
-            await thread.send(embed=embed, view=view)
+            await thread.send(embed=embed, **extra)
         else:
-            await message.reply(embed=embed, view=view, mention_author=False)
+            await message.reply(embed=embed, mention_author=False, **extra)
 
     async def _thread_for(self, message: discord.Message, reply: Reply, embed: discord.Embed) -> discord.Thread | None:
         """A new public thread on ``message`` for a long answer in a server channel, if allowed."""
@@ -710,7 +718,8 @@ class MailmedicClient(discord.Client):
         self, interaction: discord.Interaction[Any], error: app_commands.AppCommandError
     ) -> None:
         log.error("discord: slash command failed", exc_info=error)
-        language = _language_of(_locale_hint(interaction.locale, interaction.guild_locale)) or self.settings.default_language
+        hint = _locale_hint(interaction.locale, interaction.guild_locale)
+        language = _language_of(hint) or self.settings.default_language
         text = _ui_or(self.bot.ui, language, "error.internal", "Sorry, something went wrong.")
         try:
             if interaction.response.is_done():
@@ -739,7 +748,6 @@ class MailmedicClient(discord.Client):
                     message_ref=message_ref,
                 )
             )
-            log.info("discord: feedback %s on %s", "up" if button.helpful else "down", button.entry_id)
         key = "discord.feedback.thanks" if first else "discord.feedback.again"
         await interaction.response.send_message(_ui_or(self.bot.ui, button.language, key, "Thank you."), ephemeral=True)
 

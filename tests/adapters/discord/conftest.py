@@ -4,42 +4,17 @@ Discord's REST API, and a way to push gateway events through the client's real s
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from typing import Any
 
 import discord
 import pytest
-from discord_standin import BOT_ID, DiscordStandin, payload, settle
+from discord_standin import BOT_ID, Deliver, DiscordStandin, RecordingChecker, payload, settle
 
 from adapters.discord_app import MailmedicClient, build_client
 from bot.config import Settings
-from bot.models import CheckCommand, CheckOutcome, Finding
 from bot.service import SupportBot
 from bot.store import MemoryStore
-
-
-class RecordingChecker:
-    """A Checker that answers at once from a table (the network checks are tested elsewhere).
-
-    It records what it was asked, so a test can see that a slash command reached the checks.
-    """
-
-    def __init__(self, delay: float = 0.0) -> None:
-        self.delay = delay
-        self.commands: list[tuple[CheckCommand, str, str]] = []
-
-    async def run(self, command: CheckCommand, *, user: str, language: str) -> CheckOutcome:
-        self.commands.append((command, user, language))
-        await asyncio.sleep(self.delay)
-        target = " ".join(command.args)
-        finding = Finding(
-            check=command.kind,
-            target=target,
-            verdict="problem",
-            summary=f"{target}: no MX record",
-            evidence=("example.org. 300 IN SOA ns.example.org. hostmaster.example.org.",),
-        )
-        return CheckOutcome(status="problem", findings=(finding,))
 
 
 @pytest.fixture
@@ -74,11 +49,10 @@ def support_bot(store: MemoryStore, checker: RecordingChecker, settings: Setting
     return SupportBot(settings=settings, store=store, checker=checker)
 
 
-Deliver = Callable[[str, dict[str, Any]], None]
-
-
 @pytest.fixture
-async def client(standin: DiscordStandin, support_bot: SupportBot, settings: Settings) -> AsyncIterator[MailmedicClient]:
+async def client(
+    standin: DiscordStandin, support_bot: SupportBot, settings: Settings
+) -> AsyncIterator[MailmedicClient]:
     """A client that has logged in (REST) and received READY and GUILD_CREATE (gateway)."""
     made = build_client(support_bot, settings, guild_ready_timeout=0.05)
     try:

@@ -17,12 +17,15 @@ import copy
 import itertools
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from aiohttp import web
+
+from bot.models import CheckCommand, CheckOutcome, Finding
 
 PAYLOADS = Path(__file__).parent / "payloads"
 
@@ -32,6 +35,9 @@ GUILD_ID = "1200000000000000001"
 CHANNEL_ID = "1300000000000000001"
 USER_ID = "1400000000000000001"
 OTHER_BOT_ID = "1500000000000000001"
+
+Deliver = Callable[[str, dict[str, Any]], None]
+"""Hands a gateway event (``"MESSAGE_CREATE"``, payload) to the client, as its websocket would."""
 
 _snowflakes = itertools.count(1600000000000000001)
 
@@ -83,6 +89,7 @@ class DiscordStandin:
     calls: list[Call] = field(default_factory=list)
     messages: dict[str, dict[str, Any]] = field(default_factory=dict)
     fail_threads: bool = False
+    fail_sync: bool = False
     _runner: web.AppRunner | None = None
     base: str = ""
 
@@ -135,6 +142,8 @@ class DiscordStandin:
         if route == "GET /oauth2/applications/@me":
             return 200, application()
         if m := re.fullmatch(r"PUT /applications/(\d+)/commands", route):
+            if self.fail_sync:
+                return 400, {"message": "Invalid Form Body", "code": 50035, "errors": {}}
             return 200, [
                 {**command, "id": snowflake(), "application_id": m.group(1), "version": snowflake(), "type": 1}
                 for command in call.body
@@ -300,3 +309,27 @@ async def settle(timeout: float = 10.0) -> None:
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError(f"still running: {[t.get_name() for t in pending]}")
         await asyncio.wait(pending, timeout=0.2)
+
+
+class RecordingChecker:
+    """A Checker that answers at once from a table (the network checks are tested elsewhere).
+
+    It records what it was asked, so a test can see that a slash command reached the checks.
+    """
+
+    def __init__(self, delay: float = 0.0) -> None:
+        self.delay = delay
+        self.commands: list[tuple[CheckCommand, str, str]] = []
+
+    async def run(self, command: CheckCommand, *, user: str, language: str) -> CheckOutcome:
+        self.commands.append((command, user, language))
+        await asyncio.sleep(self.delay)
+        target = " ".join(command.args)
+        finding = Finding(
+            check=command.kind,
+            target=target,
+            verdict="problem",
+            summary=f"{target}: no MX record",
+            evidence=("example.org. 300 IN SOA ns.example.org. hostmaster.example.org.",),
+        )
+        return CheckOutcome(status="problem", findings=(finding,))

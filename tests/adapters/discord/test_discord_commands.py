@@ -11,8 +11,16 @@ import asyncio
 from typing import Any
 
 import discord
-from conftest import Deliver, RecordingChecker
-from discord_standin import APP_ID, BOT_ID, DiscordStandin, payload, settle, snowflake
+from discord_standin import (
+    APP_ID,
+    BOT_ID,
+    Deliver,
+    DiscordStandin,
+    RecordingChecker,
+    payload,
+    settle,
+    snowflake,
+)
 
 from adapters import discord_app
 from adapters.discord_app import MailmedicClient, to_inbound
@@ -56,7 +64,7 @@ async def test_ask_with_czech_locale_and_short_text_answers_in_czech(
     assert embed["title"] == czech.title
     assert embed["description"] == czech.cause
     buttons = [b["label"] for row in call.components for b in row["components"]]
-    assert buttons == [support_bot.ui("cs", "discord.feedback.helpful"), support_bot.ui("cs", "discord.feedback.unhelpful")]
+    assert buttons == [support_bot.ui("cs", f"discord.feedback.{key}") for key in ("helpful", "unhelpful")]
 
 
 async def test_check_defers_then_follows_up_with_the_findings(

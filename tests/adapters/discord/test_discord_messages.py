@@ -5,21 +5,23 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import Deliver, RecordingChecker
 from discord_standin import (
     BOT_ID,
     CHANNEL_ID,
     GUILD_ID,
     OTHER_BOT_ID,
     USER_ID,
+    Deliver,
     DiscordStandin,
+    RecordingChecker,
     payload,
     settle,
     snowflake,
     user,
 )
 
-from adapters.discord_app import MailmedicClient
+from adapters.discord_app import MailmedicClient, build_client
+from bot.config import Settings
 from bot.service import SupportBot
 
 MENTION = f"<@{BOT_ID}>"
@@ -248,3 +250,23 @@ async def test_a_failure_in_the_core_gets_the_apology_and_leaks_nothing(
     (embed,) = call.embeds
     assert embed["description"] == support_bot.ui("de", "error.internal")
     assert "hunter2" not in str(call.body)
+
+
+async def test_a_refused_command_sync_does_not_keep_the_bot_off_discord(
+    standin: DiscordStandin, support_bot: SupportBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    standin.fail_sync = True
+    client = build_client(support_bot, Settings(), guild_ready_timeout=0.05)
+    try:
+        await client.login("test-token")
+        client._connection.parsers["READY"](payload("ready"))
+        client._connection.parsers["GUILD_CREATE"](payload("guild_create"))
+        client._connection.parsers["MESSAGE_CREATE"](mention(f"{MENTION} {GERMAN_RELAY}"))
+        await settle()
+    finally:
+        await client.close()
+
+    assert standin.sent(r"PUT /applications/\d+/commands")
+    assert len(replies(standin)) == 1
+    assert "slash commands not synced: HTTP 400" in caplog.text
+    assert "test-token" not in caplog.text

@@ -167,4 +167,4 @@ async def test_feedback_buttons_only_under_answers_and_suggestions() -> None:
     assert ids == ["mailmedic:fb:up:de:87:relay-denied", "mailmedic:fb:down:de:87:relay-denied"]
     assert all(len(i) <= 100 for i in ids)
     for kind in ("help", "info", "check", "refused", "error", "unknown"):
-        assert feedback_view(Reply(kind=kind, language="de", text="x"), ui=load_knowledge().ui_text) is None  # type: ignore[arg-type]
+        assert feedback_view(Reply(kind=kind, language="de", text="x"), ui=load_knowledge().ui_text) is None
