@@ -8,6 +8,10 @@ its real serialisation, rate-limit and multipart code and lands here, recorded.
 
 The gateway side needs no socket: the tests hand Discord's JSON events (``payloads/*.json``,
 shaped as Discord sends them) to the client's real ``ConnectionState`` parsers.
+
+Why not dpytest 0.7.0: with discord.py 2.7 its ``message()`` finds no author unless the
+client has the privileged members intent, which this bot must not need, and it has no
+interactions at all.
 """
 
 from __future__ import annotations
