@@ -42,7 +42,6 @@ __all__ = [
     "UiTranslator",
     "build_client",
     "feedback_view",
-    "main",
     "start",
     "to_embed",
     "to_inbound",
@@ -795,22 +794,3 @@ async def start(bot: SupportBot, settings: Settings) -> None:
             await client.start(token)
         except discord.LoginFailure:
             raise ConfigError("Discord refused DISCORD_TOKEN", variable="DISCORD_TOKEN") from None
-
-
-def main() -> None:
-    """Run the Discord adapter alone (``python -m adapters.discord_app``).
-
-    Raises:
-        ConfigError: a setting is missing or malformed.
-    """
-    settings = Settings.from_env()
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    bot = SupportBot(settings=settings)
-    try:
-        asyncio.run(start(bot, settings))
-    except KeyboardInterrupt:
-        pass
-
-
-if __name__ == "__main__":
-    main()

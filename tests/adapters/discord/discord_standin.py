@@ -94,6 +94,7 @@ class DiscordStandin:
     messages: dict[str, dict[str, Any]] = field(default_factory=dict)
     fail_threads: bool = False
     fail_sync: bool = False
+    refuse_token: bool = False
     _runner: web.AppRunner | None = None
     base: str = ""
 
@@ -142,6 +143,8 @@ class DiscordStandin:
     def _respond(self, call: Call) -> tuple[int, Any]:
         route = call.route
         if route == "GET /users/@me":
+            if self.refuse_token:
+                return 401, {"message": "401: Unauthorized", "code": 0}
             return 200, user(BOT_ID, "mailmedic", bot=True)
         if route == "GET /oauth2/applications/@me":
             return 200, application()
