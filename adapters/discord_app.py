@@ -635,7 +635,7 @@ class MailmedicClient(discord.Client):
             reply = await self._answer(inbound)
         self._log_handled(inbound, reply, started)
         try:
-            await self._deliver(message, reply)
+            await self._deliver(message, inbound, reply)
         except discord.HTTPException as exc:
             log.warning("discord: reply to message %s failed: HTTP %s (code %s)", message.id, exc.status, exc.code)
 
@@ -647,23 +647,32 @@ class MailmedicClient(discord.Client):
             log.exception("discord: could not answer %s", inbound.event_id)
             return self.bot.apology(inbound)
 
-    async def _deliver(self, message: discord.Message, reply: Reply) -> None:
+    async def _deliver(self, message: discord.Message, inbound: Inbound, reply: Reply) -> None:
         embed = to_embed(reply, ui=self.bot.ui)
         view = feedback_view(reply, ui=self.bot.ui)
         extra: dict[str, Any] = {} if view is None else {"view": view}
-        thread = await self._thread_for(message, reply, embed)
+        thread = await self._thread_for(message, reply, embed, name=embed.title or inbound.text)
         if thread is not None:
             await thread.send(embed=embed, **extra)
         else:
             await message.reply(embed=embed, mention_author=False, **extra)
 
-    async def _thread_for(self, message: discord.Message, reply: Reply, embed: discord.Embed) -> discord.Thread | None:
-        """A new public thread on ``message`` for a long answer in a server channel, if allowed."""
+    async def _thread_for(
+        self, message: discord.Message, reply: Reply, embed: discord.Embed, *, name: str
+    ) -> discord.Thread | None:
+        """A new public thread on ``message`` for a long answer in a server channel, if allowed.
+
+        Args:
+            message: the question.
+            reply: the answer.
+            embed: the answer as rendered.
+            name: the thread's name (the answer's title, else the question), shortened to fit.
+        """
         if not isinstance(message.channel, discord.TextChannel):
             return None
         if len(embed) <= LONG_REPLY and not reply.findings:
             return None
-        name = _clip(reply.title or reply.text.split("\n", 1)[0] or "mailmedic", THREAD_NAME)
+        name = _clip(" ".join(name.split()), THREAD_NAME) or "mailmedic"
         try:
             return await message.create_thread(name=name, auto_archive_duration=1440)
         except discord.HTTPException as exc:

@@ -20,6 +20,7 @@ from discord_standin import (
     user,
 )
 
+from adapters import discord_app
 from adapters.discord_app import MailmedicClient, build_client
 from bot.config import Settings
 from bot.service import SupportBot
@@ -211,11 +212,30 @@ async def test_check_results_start_a_thread_on_the_message(
     assert standin.sent(r"POST /channels/\d+/typing")
     (thread,) = standin.sent(r"POST /channels/\d+/messages/\d+/threads")
     assert thread.path == f"/channels/{CHANNEL_ID}/messages/{event['id']}/threads"
+    assert 1 <= len(thread.body["name"]) <= 100
     (call,) = replies(standin)
     # A thread started on a message has the message's id.
     assert call.path == f"/channels/{event['id']}/messages"
     (embed,) = call.embeds
     assert any("example.org" in field["name"] and field["name"].startswith("❌") for field in embed["fields"])
+
+
+async def test_a_long_answer_goes_to_a_thread_named_after_it(
+    client: MailmedicClient,
+    deliver: Deliver,
+    standin: DiscordStandin,
+    support_bot: SupportBot,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(discord_app, "LONG_REPLY", 200)
+    event = mention(f"{MENTION} {GERMAN_RELAY}")
+    deliver("MESSAGE_CREATE", event)
+    await settle()
+
+    (thread,) = standin.sent(r"POST /channels/\d+/messages/\d+/threads")
+    assert thread.body["name"] == support_bot.knowledge.render("relay-denied", "de").title
+    (call,) = replies(standin)
+    assert call.path == f"/channels/{event['id']}/messages"
 
 
 async def test_without_thread_permission_the_reply_goes_to_the_channel(
