@@ -127,10 +127,18 @@ def _strip_mentions(content: str, me: int | None) -> str:
 
 
 def _option(options: Sequence[dict[str, Any]], name: str) -> str | None:
+    """An option's value as written (not stripped: a trailing space may be the problem)."""
     for option in options:
         if option.get("name") == name and option.get("value") is not None:
-            return str(option["value"]).strip()
+            return str(option["value"])
     return None
+
+
+def _target(value: str) -> str:
+    """A check target as a chat word: quoted when it holds spaces (``"info@example.com "``)."""
+    if value.strip() and (value != value.strip() or any(c.isspace() for c in value)) and '"' not in value:
+        return f'"{value}"'
+    return value.strip()
 
 
 def _interaction_text(interaction: discord.Interaction[Any]) -> str:
@@ -143,9 +151,10 @@ def _interaction_text(interaction: discord.Interaction[Any]) -> str:
     name = str(data.get("name", ""))
     options: list[dict[str, Any]] = list(data.get("options", []))
     if name == "ask":
-        return _option(options, "text") or "help"
+        return (_option(options, "text") or "").strip() or "help"
     if name == "check":
-        words = [w for w in (_option(options, "target"), _option(options, "port")) if w]
+        target, port = _option(options, "target"), _option(options, "port")
+        words = [w for w in (_target(target or ""), (port or "").strip()) if w]
         return " ".join(["check", *words])
     return "help"
 

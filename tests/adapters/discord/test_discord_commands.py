@@ -96,6 +96,16 @@ async def test_check_with_a_port_passes_both_to_the_core(
     assert asked.kind == "port" and asked.args == ("mail.example.org", "465")
 
 
+async def test_a_trailing_space_in_an_address_reaches_the_check(
+    client: MailmedicClient, deliver: Deliver, standin: DiscordStandin, checker: RecordingChecker
+) -> None:
+    deliver("INTERACTION_CREATE", command("check", [option("target", "info@example.org ")]))
+    await settle()
+
+    ((asked, _, _),) = checker.commands
+    assert asked.kind == "address" and asked.args == ("info@example.org ",)
+
+
 async def test_a_slow_answer_is_deferred_before_discords_three_seconds(
     client: MailmedicClient,
     deliver: Deliver,
