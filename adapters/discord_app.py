@@ -355,6 +355,8 @@ def _fit(
         description = _clip(description, limit)
     budget -= len(description)
 
+    if not (title or description or fields):
+        description = "…"  # Discord refuses an empty embed
     embed = discord.Embed(title=title, description=description or None, colour=colour)
     for index, (name, value) in enumerate(fields):
         if index >= EMBED_FIELDS:

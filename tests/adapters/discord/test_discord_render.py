@@ -147,6 +147,11 @@ def test_a_long_plain_reply_is_cut_at_4096() -> None:
     assert embed.description is not None and len(embed.description) == 4096
 
 
+def test_an_empty_reply_still_makes_a_valid_embed() -> None:
+    data = to_embed(Reply(kind="info", language="cs", text="   ")).to_dict()
+    assert data.get("title") or data.get("description") or data.get("fields")
+
+
 def test_suggestions_are_listed() -> None:
     reply = Reply(
         kind="suggest",
