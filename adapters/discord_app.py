@@ -314,7 +314,8 @@ def to_embed(reply: Reply, *, ui: Ui | None = None) -> discord.Embed:
         footer.append(_ui_or(ui, lang, "label.confidence", f"{percent} %", percent=percent))
     elif reply.kind == "suggest" and reply.suggestions:
         structured = True
-        description = _ui_or(ui, lang, "suggest.intro", "") + "\n\n" + _ui_or(ui, lang, "suggest.pick", "")
+        description = _ui_or(ui, lang, "suggest.intro", reply.text)
+        footer.append(_ui_or(ui, lang, "suggest.pick", ""))
         listing = "\n".join(f"• {s.title} (`{s.entry_id}`)" for s in reply.suggestions)
         fields.append((_ui_or(ui, lang, "label.suggestions", "Suggestions"), _clip(listing, FIELD_VALUE)))
     elif reply.kind == "check" and reply.findings:

@@ -161,7 +161,11 @@ def test_suggestions_are_listed() -> None:
         suggestions=(Suggestion("relay-denied", "The server refuses to relay", 0.4),),
     )
     data = to_embed(reply).to_dict()
-    assert "relay-denied" in data["fields"][0]["value"]
+    ui = load_knowledge().ui_text
+    assert data["description"] == ui("en", "suggest.intro")
+    assert data["fields"][0]["name"] == ui("en", "label.suggestions")
+    assert data["fields"][0]["value"] == "• The server refuses to relay (`relay-denied`)"
+    assert data["footer"]["text"] == ui("en", "suggest.pick")
 
 
 async def test_feedback_buttons_only_under_answers_and_suggestions() -> None:
