@@ -172,7 +172,7 @@ async def test_feedback_buttons_only_under_answers_and_suggestions() -> None:
     answer = Reply(kind="answer", language="de", text="x", entry_id="relay-denied", confidence=0.87)
     view = feedback_view(answer, ui=load_knowledge().ui_text)
     assert view is not None
-    ids = [item.custom_id for item in view.children]  # type: ignore[attr-defined]
+    ids = [item.custom_id for item in view.children]
     assert ids == ["mailmedic:fb:up:de:87:relay-denied", "mailmedic:fb:down:de:87:relay-denied"]
     assert all(len(i) <= 100 for i in ids)
     for kind in ("help", "info", "check", "refused", "error", "unknown"):
