@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Protocol
 from ..models import CheckCommand, CheckOutcome
 
 if TYPE_CHECKING:
-    from .checker import GuardedChecker as GuardedChecker
-    from .checker import default_checker as default_checker
+    from .runner import GuardedChecker as GuardedChecker
+    from .runner import default_checker as default_checker
     from .connector import Connector as Connector
     from .resolver import Resolver as Resolver
 
@@ -39,9 +39,9 @@ class Checker(Protocol):
 def __getattr__(name: str) -> object:
     # Lazy, so that importing the Protocol (as bot.service does) does not load dnspython.
     if name in ("GuardedChecker", "default_checker"):
-        from . import checker
+        from . import runner
 
-        return getattr(checker, name)
+        return getattr(runner, name)
     if name == "Connector":
         from .connector import Connector
 
