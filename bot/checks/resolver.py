@@ -87,9 +87,12 @@ def parse_servers(servers: Sequence[str]) -> list[tuple[str, int]]:
             address = ipaddress.ip_address(host)
             number = int(port)
         except ValueError:
-            raise ConfigError(f"not an address[:port]: {entry!r}", variable="MAILMEDIC_DNS_SERVERS") from None
+            raise ConfigError(
+                f"MAILMEDIC_DNS_SERVERS: {entry!r} is not an IP address with an optional :port",
+                variable="MAILMEDIC_DNS_SERVERS",
+            ) from None
         if not 0 < number < 65536:
-            raise ConfigError(f"port out of range: {entry!r}", variable="MAILMEDIC_DNS_SERVERS")
+            raise ConfigError(f"MAILMEDIC_DNS_SERVERS: port out of range in {entry!r}", variable="MAILMEDIC_DNS_SERVERS")
         out.append((str(address), number))
     return out
 
