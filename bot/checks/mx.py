@@ -20,7 +20,7 @@ import ipaddress
 import logging
 
 from ..errors import GuardError
-from ..models import Finding
+from ..models import Finding, Verdict
 from .guard import MAX_TARGETS, vet_address
 from .report import Report
 from .resolver import DnsAnswer, Resolver
@@ -144,6 +144,7 @@ def _host_findings(report: Report, domain: str, host: str, a: DnsAnswer, aaaa: D
         out.extend(_public_findings(report, host, found))
         return out
     statuses = {a.status, aaaa.status}
+    verdict: Verdict
     if "nxdomain" in statuses:
         key, verdict = "mx.host-nxdomain", "problem"
     elif statuses == {"noanswer"}:

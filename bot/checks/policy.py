@@ -78,7 +78,7 @@ def spf_errors(record: str) -> tuple[list[str], str, int]:
 async def check_spf(resolver: Resolver, report: Report, domain: str, sink: list[Finding]) -> None:
     """Check the SPF record of ``domain``, appending findings to ``sink``."""
     answer = await resolver.resolve(domain, "TXT")
-    evidence = (describe(answer),)
+    evidence: tuple[str, ...] = (describe(answer),)
     if answer.status in ("timeout", "servfail"):
         sink.append(report.finding("spf", domain, "unknown", "spf.timeout", evidence=evidence))
         return
@@ -107,7 +107,7 @@ async def check_dmarc(resolver: Resolver, report: Report, domain: str, sink: lis
     """Check the DMARC record at ``_dmarc.<domain>``, appending findings to ``sink``."""
     name = f"_dmarc.{domain}"
     answer = await resolver.resolve(name, "TXT")
-    evidence = (describe(answer),)
+    evidence: tuple[str, ...] = (describe(answer),)
     if answer.status in ("timeout", "servfail"):
         sink.append(report.finding("dmarc", domain, "unknown", "dmarc.timeout", evidence=evidence))
         return

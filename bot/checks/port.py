@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
-from ..models import Finding
+from ..models import Finding, Verdict
 from .probe import ProbeResult
 from .report import Report
 
@@ -22,8 +23,8 @@ def port_findings(report: Report, result: ProbeResult) -> list[Finding]:
     unreachable_entry = "remote-smtp-unreachable" if smtp25 else None
     out: list[Finding] = []
 
-    def add(verdict: str, key: str, **kwargs: object) -> None:
-        out.append(report.finding("port", target, verdict, key, **kwargs))  # type: ignore[arg-type]
+    def add(verdict: Verdict, key: str, **kwargs: Any) -> None:
+        out.append(report.finding("port", target, verdict, key, **kwargs))
 
     where = f"{result.address}:{result.port}"
     if result.connect != "ok":

@@ -23,12 +23,13 @@ import logging
 import re
 import ssl
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
+from typing import Any
 from dataclasses import dataclass
 
 from ..config import Settings
 from ..errors import GuardError
-from ..models import CheckCommand, CheckOutcome, Finding
+from ..models import CheckCommand, CheckOutcome, CheckStatus, Finding, Verdict
 from .address import ParsedAddress, check_address, parse_address
 from .connector import Connector, TcpConnector
 from .guard import HostTarget, check_target_count, parse_domain, parse_host, parse_port, vet_address
@@ -154,7 +155,7 @@ class GuardedChecker:
                 (report.finding(_REFUSAL_FINDING, command.kind, "unknown", "error.internal"),),
                 reason="internal",
             )
-        status = "problem" if any(f.verdict == "problem" for f in findings) else "ok"
+        status: CheckStatus = "problem" if any(f.verdict == "problem" for f in findings) else "ok"
         log.info(
             "check %s: %d target(s), %s, %d finding(s) in %.2fs",
             plan.kind, len(plan.labels), status, len(findings), time.monotonic() - started,
@@ -209,7 +210,7 @@ class GuardedChecker:
 
     async def _execute(self, plan: _Plan, report: Report) -> list[Finding]:
         sinks: list[list[Finding]] = [[] for _ in plan.labels]
-        jobs: list[Callable[[], Awaitable[None]]] = []
+        jobs: list[Callable[[], Coroutine[Any, Any, None]]] = []
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self._budget
         if plan.kind == "port":
@@ -293,6 +294,7 @@ class GuardedChecker:
                 continue
             out.append(None)
             statuses = {a.status, aaaa.status}
+            verdict: Verdict
             if "nxdomain" in statuses:
                 key, verdict = "port.host-nxdomain", "problem"
             elif statuses == {"noanswer"}:
@@ -301,7 +303,7 @@ class GuardedChecker:
                 key, verdict = "port.host-timeout", "unknown"
             sinks[index].append(
                 report.finding(
-                    "a", f"{target.host.text}:{target.port}", verdict, key,  # type: ignore[arg-type]
+                    "a", f"{target.host.text}:{target.port}", verdict, key,
                     evidence=(describe(a), describe(aaaa)), host=target.host.text,
                 )
             )
@@ -369,7 +371,7 @@ def _split_host_port(token: str) -> tuple[str, str | None]:
     return token, None
 
 
-def _bind(func: Callable[..., Awaitable[None]], *args: object) -> Callable[[], Awaitable[None]]:
+def _bind(func: Callable[..., Coroutine[Any, Any, None]], *args: object) -> Callable[[], Coroutine[Any, Any, None]]:
     async def job() -> None:
         await func(*args)
 
