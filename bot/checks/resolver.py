@@ -32,6 +32,8 @@ log = logging.getLogger(__name__)
 
 __all__ = ["DnsAnswer", "DnsResolver", "DnsStatus", "RecordType", "Resolver", "parse_servers"]
 
+_MAX_TXT = 4096
+
 DnsStatus = Literal["ok", "nxdomain", "noanswer", "servfail", "timeout"]
 RecordType = Literal["A", "AAAA", "MX", "TXT", "CNAME"]
 
@@ -150,8 +152,11 @@ class DnsResolver:
 
 def _present(rdata: object, rdtype: RecordType) -> str:
     if rdtype == "TXT":
+        # Text from someone else's zone: shown to users, so printable and bounded.
         strings = getattr(rdata, "strings", ())
-        return "".join(part.decode("utf-8", "replace") for part in strings)
+        text = "".join(part.decode("utf-8", "replace") for part in strings)
+        text = "".join(ch if ch.isprintable() else "?" for ch in text)
+        return text if len(text) <= _MAX_TXT else text[: _MAX_TXT - 1] + "…"
     if rdtype == "MX":
         exchange = getattr(rdata, "exchange").to_text()
         # The root name "." stays as it is: it is the null MX of RFC 7505.

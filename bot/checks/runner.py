@@ -145,7 +145,8 @@ class GuardedChecker:
                 raise GuardError("rate-limited", detail=str(wait))
             findings = await self._execute(plan, report)
         except GuardError as refusal:
-            log.info("check %s refused: %s", command.kind, refusal.reason)
+            # The service logs the one INFO line of the message; this is detail.
+            log.debug("check %s refused: %s", command.kind, refusal.reason)
             log.debug("refused target %r", refusal.target)
             return self._refused(report, refusal)
         except Exception:
@@ -156,7 +157,7 @@ class GuardedChecker:
                 reason="internal",
             )
         status: CheckStatus = "problem" if any(f.verdict == "problem" for f in findings) else "ok"
-        log.info(
+        log.debug(
             "check %s: %d target(s), %s, %d finding(s) in %.2fs",
             plan.kind, len(plan.labels), status, len(findings), time.monotonic() - started,
         )
@@ -315,8 +316,9 @@ class GuardedChecker:
 
     async def _probe_one(self, report: Report, target: _PortTarget, address: str, sink: list[Finding]) -> None:
         async with self._probes:
+            # TLS checks the certificate against the user's name, normalised (IDNA, no final dot).
             result = await probe(
-                self._connector, address, target.port, target.host.text,
+                self._connector, address, target.port, target.host.name or target.host.text,
                 timeout=self._probe_timeout, tls_context=self._tls_context,
             )
         sink.extend(port_findings(report, result))

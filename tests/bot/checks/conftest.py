@@ -462,3 +462,28 @@ def settings(**overrides: Any) -> Settings:
     from dataclasses import replace
 
     return replace(base, **overrides)
+
+
+async def start_scripted(lines: list[bytes], *, then_close: bool = False) -> tuple[asyncio.AbstractServer, int]:
+    """A server that writes ``lines`` on connect (one per client command after the first)
+    and then waits, or closes when ``then_close``."""
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            for index, line in enumerate(lines):
+                if index:
+                    if not await reader.readline():
+                        return
+                writer.write(line)
+                await writer.drain()
+            if not then_close:
+                await reader.read()
+        except ConnectionError:
+            pass
+        finally:
+            writer.close()
+            with contextlib.suppress(Exception):
+                await writer.wait_closed()
+
+    server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    return server, server.sockets[0].getsockname()[1]

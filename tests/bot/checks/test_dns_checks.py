@@ -7,6 +7,7 @@ import time
 import pytest
 
 from bot.checks import GuardedChecker
+from bot.checks.resolver import DnsResolver, parse_servers
 from bot.knowledge import Knowledge
 from bot.models import CheckCommand, CheckOutcome, Finding
 
@@ -270,3 +271,15 @@ async def test_several_domains_in_one_request_keep_their_order(dns_server: DnsFi
     checker, _ = _checker(knowledge, dns_server.servers)
     outcome = await _run(checker, "mx", "missing.test, good.test", "nullmx.test")
     assert [f.target for f in outcome.findings if f.check == "mx"] == ["missing.test", "good.test", "nullmx.test"]
+
+
+async def test_the_request_budget_bounds_a_slow_dns(silent_dns: str, knowledge: Knowledge) -> None:
+    connector = RecordingConnector()
+    slow = DnsResolver(parse_servers((silent_dns,)), timeout=5.0)  # slower than the budget
+    checker = GuardedChecker(settings(check_budget_seconds=0.5), knowledge, resolver=slow, connector=connector)
+    started = time.monotonic()
+    outcome = await checker.run(CheckCommand("domain", ("good.test",)), user="t", language="es")
+    assert time.monotonic() - started < 1.5
+    (finding,) = outcome.findings
+    assert finding.check == "budget" and finding.verdict == "unknown"
+    assert "Se acabó el tiempo (0.5 s)" in finding.summary

@@ -3,7 +3,9 @@ small POP3 and IMAP servers, and ports that refuse, stay silent, or never accept
 
 from __future__ import annotations
 
+import asyncio
 import time
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 import pytest
@@ -12,7 +14,7 @@ from bot.checks import GuardedChecker
 from bot.knowledge import Knowledge
 from bot.models import CheckCommand, CheckOutcome, Finding
 
-from .conftest import DOMAIN, DnsFixture, LoopbackConnector, Servers, settings
+from .conftest import DOMAIN, DnsFixture, LoopbackConnector, Servers, settings, start_scripted
 
 pytestmark = pytest.mark.usefixtures("trust_test_ca")
 
@@ -224,3 +226,82 @@ async def test_the_request_budget_cuts_slow_probes(servers: Servers, dns_server:
     budget = [f for f in outcome.findings if f.check == "budget"]
     assert budget and all(f.verdict == "unknown" for f in budget)
     assert "ran out of time (1 s)" in budget[0].summary
+
+
+@pytest.fixture
+async def scripted() -> AsyncIterator[Callable[..., Awaitable[int]]]:
+    started: list[asyncio.AbstractServer] = []
+
+    async def start(lines: list[bytes], *, then_close: bool = False) -> int:
+        server, port = await start_scripted(lines, then_close=then_close)
+        started.append(server)
+        return port
+
+    yield start
+    for server in started:
+        server.close()
+        await server.wait_closed()
+
+
+async def test_error_greeting(scripted: Callable[..., Awaitable[int]], dns_server: DnsFixture, knowledge: Knowledge) -> None:
+    port = await scripted([b"554 5.7.1 No SMTP service here\r\n"])
+    checker, _ = _checker(knowledge, dns_server, {25: port}, probe_timeout=1.0)
+    outcome = await _port(checker, "127.0.0.1", 25)
+    bad = outcome.findings[-1]
+    assert bad.verdict == "problem" and "error instead of a greeting" in bad.summary
+    assert bad.evidence == ("554 5.7.1 No SMTP service here",)
+
+
+async def test_server_that_hangs_up_at_once(scripted: Callable[..., Awaitable[int]], dns_server: DnsFixture, knowledge: Knowledge) -> None:
+    port = await scripted([], then_close=True)
+    checker, _ = _checker(knowledge, dns_server, {143: port}, probe_timeout=1.0)
+    outcome = await _port(checker, "127.0.0.1", 143)
+    assert "closed it at once" in outcome.findings[-1].summary
+
+
+async def test_multiline_greeting_and_broken_starttls(
+    scripted: Callable[..., Awaitable[int]], dns_server: DnsFixture, knowledge: Knowledge
+) -> None:
+    port = await scripted(
+        [
+            b"220-mx.example ESMTP\r\n220-no UCE\r\n220 ready\r\n",
+            b"250-mx.example\r\n250-STARTTLS\r\n250 SIZE 5242880\r\n",
+            b"454 4.7.0 TLS not available due to local problem\r\n",
+        ]
+    )
+    checker, _ = _checker(knowledge, dns_server, {587: port}, probe_timeout=1.0)
+    outcome = await _port(checker, "127.0.0.1", 587)
+    tls = _by(outcome, "tls")
+    assert tls.verdict == "problem" and (tls.entry_id, tls.confirms) == ("remote-tls-failed", True)
+    assert "454 4.7.0 TLS not available" in tls.summary
+
+
+async def test_implicit_tls_port_speaking_plain_text(servers: Servers, dns_server: DnsFixture, knowledge: Knowledge) -> None:
+    """A client set to SSL on 465 against a plain SMTP server: the handshake fails."""
+    checker, _ = _checker(knowledge, dns_server, {465: servers.ports["smtp-plain"]}, probe_timeout=1.0)
+    outcome = await _port(checker, f"ssl0.{DOMAIN}", 465)
+    tls = _by(outcome, "tls")
+    assert tls.verdict == "problem" and tls.entry_id == "remote-tls-failed"
+    assert not any("greets" in f.summary for f in outcome.findings)
+
+
+async def test_pop3_without_stls(scripted: Callable[..., Awaitable[int]], dns_server: DnsFixture, knowledge: Knowledge) -> None:
+    port = await scripted([b"+OK ready\r\n", b"+OK\r\nUSER\r\nUIDL\r\n.\r\n", b"+OK bye\r\n"])
+    checker, _ = _checker(knowledge, dns_server, {110: port}, probe_timeout=1.0)
+    outcome = await _port(checker, "127.0.0.1", 110)
+    missing = outcome.findings[-1]
+    assert missing.verdict == "problem" and "does not offer STARTTLS" in missing.summary
+
+
+def test_submission_without_auth(knowledge: Knowledge) -> None:
+    """A submission server that never offers AUTH, even after TLS, is a problem for clients."""
+    from bot.checks.port import port_findings
+    from bot.checks.probe import ProbeResult
+    from bot.checks.report import Report
+
+    result = ProbeResult(
+        host="h.example", address="93.184.216.34", port=465, protocol="smtp", implicit_tls=True, connect="ok",
+        greeting="ok", greeting_line="220 hi", tls="ok", tls_version="TLSv1.3", cert_names=("h.example",),
+    )
+    findings = port_findings(Report(knowledge, "en"), result)
+    assert findings[-1].verdict == "problem" and "no login" in findings[-1].summary
