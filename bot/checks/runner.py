@@ -148,7 +148,7 @@ class GuardedChecker:
             # The service logs the one INFO line of the message; this is detail.
             log.debug("check %s refused: %s", command.kind, refusal.reason)
             log.debug("refused target %r", refusal.target)
-            return self._refused(report, refusal)
+            return self._refused(report, refusal, command)
         except Exception:
             log.exception("check %s failed", command.kind)
             return CheckOutcome(
@@ -337,7 +337,8 @@ class GuardedChecker:
                 )
         return findings
 
-    def _refused(self, report: Report, refusal: GuardError) -> CheckOutcome:
+    def _refused(self, report: Report, refusal: GuardError, command: CheckCommand | None = None) -> CheckOutcome:
+        shown = refusal.target or (" ".join(command.args)[:200] if command else "")
         params: dict[str, object] = {"target": refusal.target or "-"}
         if refusal.reason == "rate-limited":
             params["seconds"] = refusal.detail or "60"
@@ -348,7 +349,7 @@ class GuardedChecker:
         elif refusal.reason == "port-not-allowed":
             params["ports"] = ", ".join(str(p) for p in (25, 465, 587, 110, 995, 143, 993))
         summary = report.say(f"refused.{refusal.reason}", **params)
-        finding = Finding(check=_REFUSAL_FINDING, target=refusal.target, verdict="unknown", summary=summary)
+        finding = Finding(check=_REFUSAL_FINDING, target=shown or (command.kind if command else "check"), verdict="unknown", summary=summary)
         return CheckOutcome("refused", (finding,), reason=refusal.reason)
 
 

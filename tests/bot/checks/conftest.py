@@ -26,7 +26,6 @@ from dnslib.server import DNSHandler, DNSServer
 
 from bot.checks.resolver import DnsAnswer, RecordType
 from bot.config import Settings
-from bot.knowledge import Knowledge, load_knowledge
 
 DOMAIN = "mailmedic.test"
 PUBLIC_A = "93.184.216.34"
@@ -205,11 +204,6 @@ def silent_dns() -> Iterator[str]:
 def _clean_environ(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("MAILMEDIC_ALLOW_LOOPBACK", "MAILMEDIC_DNS_SERVERS", "MAILMEDIC_CHECK_RATE", "MAILMEDIC_CHECK_BUDGET", "SSL_CERT_FILE", "SSL_CERT_DIR"):
         monkeypatch.delenv(name, raising=False)
-
-
-@pytest.fixture(scope="session")
-def knowledge() -> Knowledge:
-    return load_knowledge()
 
 
 # -- certificates -------------------------------------------------------------------------
