@@ -234,9 +234,13 @@ class GuardedChecker:
                 else:
                     jobs.append(_bind(check_address, self._resolver, report, plan.addresses[index], sinks[index]))
         tasks = [asyncio.create_task(job()) for job in jobs]
-        done, pending = await asyncio.wait(tasks, timeout=max(0.0, deadline - loop.time()))
-        for task in pending:
-            task.cancel()
+        try:
+            done, pending = await asyncio.wait(tasks, timeout=max(0.0, deadline - loop.time()))
+        finally:
+            # Out of time, or the caller gave up (cancelled us): no probe outlives the request.
+            for task in tasks:
+                if not task.done():
+                    task.cancel()
         if pending:
             await asyncio.wait(pending)
         for task in done:

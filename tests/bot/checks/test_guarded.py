@@ -215,3 +215,29 @@ def test_default_checker_reads_the_dns_servers_setting(knowledge: Knowledge) -> 
     assert isinstance(default_checker(settings(dns_servers=("127.0.0.1:5353", "[::1]:53")), knowledge), GuardedChecker)
     with pytest.raises(ConfigError):
         default_checker(settings(dns_servers=("dns.example.com:53",)), knowledge)
+
+
+async def test_cancelling_a_request_cancels_its_lookups(knowledge: Knowledge) -> None:
+    import asyncio
+
+    started = asyncio.Event()
+    cancelled: list[str] = []
+
+    class Hanging:
+        async def resolve(self, name: str, rdtype: str) -> object:
+            started.set()
+            try:
+                await asyncio.sleep(30)
+            except asyncio.CancelledError:
+                cancelled.append(name)
+                raise
+            raise AssertionError("not reached")
+
+    checker = GuardedChecker(settings(), knowledge, resolver=Hanging(), connector=RecordingConnector())  # type: ignore[arg-type]
+    request = asyncio.create_task(checker.run(CheckCommand("mx", ("a.example.com", "b.example.com")), user="t", language="en"))
+    await started.wait()
+    request.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await request
+    await asyncio.sleep(0)
+    assert sorted(cancelled) == ["a.example.com", "b.example.com"]
