@@ -50,6 +50,8 @@ def port_findings(report: Report, result: ProbeResult) -> list[Finding]:
     elif greeting is not None:
         add("problem", f"port.greeting-{greeting}", evidence=line, protocol=result.protocol.upper())
         return out
+    if result.ehlo_refused:
+        add("unknown", "port.ehlo-refused", evidence=(result.ehlo_refused,))
     if not result.implicit_tls:
         if result.starttls_offered is False:
             add("problem", "port.no-starttls", entry_id="remote-tls-failed", confirms=True)

@@ -83,6 +83,7 @@ class ProbeResult:
         cert_names: the DNS names (and IPs) on the certificate.
         size: the SMTP SIZE limit in bytes, when advertised with a number.
         auth: the SMTP AUTH methods advertised (after TLS when TLS worked).
+        ehlo_refused: the server's reply when it refused EHLO.
     """
 
     host: str
@@ -100,6 +101,7 @@ class ProbeResult:
     cert_names: tuple[str, ...] = ()
     size: int | None = None
     auth: tuple[str, ...] = ()
+    ehlo_refused: str | None = None
 
 
 @dataclass(slots=True)
@@ -116,6 +118,7 @@ class _Facts:
     cert_names: tuple[str, ...] = ()
     size: int | None = None
     auth: tuple[str, ...] = field(default_factory=tuple)
+    ehlo_refused: str | None = None
 
 
 class _Mismatch(Exception):
@@ -188,6 +191,7 @@ async def probe(
         cert_names=facts.cert_names,
         size=facts.size,
         auth=facts.auth,
+        ehlo_refused=facts.ehlo_refused,
     )
 
 
@@ -351,12 +355,6 @@ class _Session:
         facts.greeting_line = _shown(first)
         if protocol == "smtp":
             ok = first.startswith("220")
-            # Drain the rest of a multi-line 220- greeting.
-            line = first
-            for _ in range(_MAX_LINES):
-                if len(line) < 4 or line[3] != "-":
-                    break
-                line = await self._line()
         elif protocol == "pop3":
             ok = first.startswith("+OK")
         else:
@@ -365,11 +363,20 @@ class _Session:
         facts.greeting = "ok" if ok else "bad"
         if not ok:
             raise _Stop
+        line = first
+        for _ in range(_MAX_LINES):  # the rest of a multi-line "220-" greeting
+            if protocol != "smtp" or len(line) < 4 or line[3] != "-":
+                break
+            line = await self._line()
 
     # -- SMTP ---------------------------------------------------------------------------
 
     async def smtp(self, *, starttls: bool) -> None:
-        """EHLO, STARTTLS when asked, EHLO again; note SIZE and AUTH."""
+        """EHLO, STARTTLS when asked, EHLO again; note SIZE and AUTH.
+
+        Raises:
+            _Stop: the server refused EHLO (noted), or the conversation broke off.
+        """
         capabilities = await self._ehlo()
         if starttls:
             offered = "STARTTLS" in capabilities
@@ -391,13 +398,17 @@ class _Session:
         await self._send(f"EHLO {_EHLO_NAME}")
         code, lines = await self._smtp_reply()
         if code != 250:
-            return {}
+            self.facts.ehlo_refused = _shown(f"{code} {' '.join(lines)}")
+            raise _Stop
         capabilities: dict[str, str] = {}
         for line in lines[1:]:
             keyword, _, value = line.strip().partition(" ")
-            if keyword.upper().startswith("AUTH="):
+            keyword = keyword.upper()
+            if keyword.startswith("AUTH="):  # the pre-RFC 4954 form some servers still send
                 keyword, value = "AUTH", keyword[5:] + " " + value
-            capabilities[keyword.upper()] = value.strip()
+            if keyword in capabilities:
+                value = f"{capabilities[keyword]} {value}"
+            capabilities[keyword] = value.strip()
         return capabilities
 
     def _note_smtp(self, capabilities: dict[str, str]) -> None:

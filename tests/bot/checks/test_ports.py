@@ -305,3 +305,28 @@ def test_submission_without_auth(knowledge: Knowledge) -> None:
     )
     findings = port_findings(Report(knowledge, "en"), result)
     assert findings[-1].verdict == "problem" and "no login" in findings[-1].summary
+
+
+async def test_refused_ehlo_is_said_not_mistaken_for_missing_starttls(
+    scripted: Callable[..., Awaitable[int]], dns_server: DnsFixture, knowledge: Knowledge
+) -> None:
+    port = await scripted([b"220 mx.example ESMTP\r\n", b"550 5.7.1 Bad HELO name\r\n"])
+    checker, _ = _checker(knowledge, dns_server, {25: port}, probe_timeout=1.0)
+    outcome = await _port(checker, "127.0.0.1", 25)
+    last = outcome.findings[-1]
+    assert last.verdict == "unknown" and "refused our EHLO" in last.summary
+    assert last.evidence == ("550 5.7.1 Bad HELO name",)
+    assert not any("STARTTLS" in f.summary and f.verdict == "problem" for f in outcome.findings)
+
+
+async def test_auth_in_both_spellings_is_merged(
+    scripted: Callable[..., Awaitable[int]], dns_server: DnsFixture, knowledge: Knowledge
+) -> None:
+    port = await scripted(
+        [b"220 mx.example ESMTP\r\n", b"250-mx.example\r\n250-AUTH LOGIN PLAIN\r\n250-AUTH=LOGIN CRAM-MD5\r\n250 SIZE\r\n"]
+    )
+    checker, _ = _checker(knowledge, dns_server, {25: port}, probe_timeout=1.0)
+    outcome = await _port(checker, "127.0.0.1", 25)
+    auth = next(f for f in outcome.findings if "login methods" in f.summary)
+    assert auth.evidence == ("AUTH LOGIN PLAIN CRAM-MD5",)
+    assert not any(f.entry_id == "message-too-large" for f in outcome.findings)  # SIZE without a number
