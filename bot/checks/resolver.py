@@ -105,6 +105,9 @@ class DnsResolver:
     Args:
         servers: ``(address, port)`` pairs to ask; empty means the system's resolv.conf.
         timeout: the whole time one question may take, retries included (seconds).
+
+    Raises:
+        ConfigError: no servers were given and the system has none configured.
     """
 
     def __init__(self, servers: Sequence[tuple[str, int]] = (), *, timeout: float = 3.0) -> None:
@@ -115,7 +118,13 @@ class DnsResolver:
                 dns.nameserver.Do53Nameserver(address, port) for address, port in servers
             ]
         else:
-            resolver = dns.asyncresolver.Resolver()
+            try:
+                resolver = dns.asyncresolver.Resolver()
+            except dns.resolver.NoResolverConfiguration:
+                raise ConfigError(
+                    "no DNS server: the system has none configured; set MAILMEDIC_DNS_SERVERS",
+                    variable="MAILMEDIC_DNS_SERVERS",
+                ) from None
         resolver.lifetime = timeout
         resolver.timeout = min(timeout, 2.0)
         self._resolver = resolver
