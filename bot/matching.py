@@ -131,13 +131,13 @@ class Matcher:
                 self._entry_postings[tok].append((entry_index, count / (count + _TF_HALF)))
         self._phrasings: list[_Phrasing] = []
         self._postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
-        for entry_index, kind, toks in raw_phrasings:
-            norm2 = sum(self._idf[t] ** 2 for t in toks)
+        for entry_index, kind, phrase_tokens in raw_phrasings:
+            norm2 = sum(self._idf[t] ** 2 for t in phrase_tokens)
             if norm2 <= 0:
                 continue
             pid = len(self._phrasings)
             self._phrasings.append(_Phrasing(entry_index, kind, norm2))
-            for tok in toks:
+            for tok in phrase_tokens:
                 self._postings[tok].append((pid, self._idf[tok] ** 2))
         self._words_by_head: dict[str, list[str]] = defaultdict(list)
         for word in sorted(words):
