@@ -216,7 +216,7 @@ class Matcher:
             value = cross[pid] / (q_norm * math.sqrt(phr.norm2))
             if kind == "sig":
                 coverage = covered / phr.norm2
-                value = max(coverage * coverage * min(1.0, phr.norm2 / _SIG_MIN_MASS), value)
+                value = max(coverage * coverage * (1.0 - math.exp(-phr.norm2 / _SIG_MIN_MASS)), value)
             if value > best[phr.entry]:
                 best[phr.entry] = value
         return best
@@ -240,9 +240,11 @@ class Matcher:
         best_q = self._phrasing_scores(query, "q")
         segments = _segments(text)
         if len(segments) > 1:
-            # a report's cause sits in one of its lines: a signature must match within one
+            # a report's cause sits in one of its lines (or two, when it wraps): a signature
+            # must match within them, not by words gathered from all over the report
             best_sig: dict[int, float] = defaultdict(float)
-            for segment in segments:
+            windows = segments + [f"{a} {b}" for a, b in zip(segments, segments[1:], strict=False)]
+            for segment in windows:
                 for entry_index, value in self._phrasing_scores(self._query(segment), "sig").items():
                     if value > best_sig[entry_index]:
                         best_sig[entry_index] = value
