@@ -441,7 +441,7 @@ def triage_blocks(triage: Triage, ui: UiText, *, agent_language: str) -> tuple[s
         entries = ", ".join(triage.suggestions)
         blocks.append(_context(_escape(ui(lang, "slack.triage.suggestions", entries=entries))))
     if triage.reply:
-        label = f"*{_escape(ui(lang, 'slack.triage.reply', language=triage.language))}*\n"
+        label = f"*{_escape(ui(lang, 'slack.triage.reply', code=triage.language))}*\n"
         blocks.append(_section(label + _code(triage.reply, MAX_SECTION - len(label), note)))
     text = "\n".join(
         [
@@ -852,6 +852,10 @@ def build_slack_app(
     @app.event("message")
     async def message(event: dict[str, Any], body: dict[str, Any], context: dict[str, Any]) -> None:
         await slack.on_message(event, body, context.get("bot_user_id"))
+
+    @app.event(re.compile(r".*"))
+    async def any_other_event() -> None:
+        """Events Slack may add to a subscription: acknowledged, nothing to do."""
 
     @app.command(COMMAND)
     async def slash_command(
