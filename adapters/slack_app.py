@@ -45,7 +45,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import Settings
 from bot.errors import ConfigError
-from bot.models import Feedback, Finding, Inbound, Reply, Ticket, Triage
+from bot.models import LANGUAGES, Feedback, Finding, Inbound, Reply, Ticket, Triage
 
 if TYPE_CHECKING:
     from bot.service import SupportBot
@@ -732,9 +732,9 @@ class _SlackBot:
             data = json.loads(str(action.get("value") or "{}"))
             if not isinstance(data, dict):
                 raise ValueError("not an object")
-            entry_id = data.get("e") if isinstance(data.get("e"), str) else None
-            language = str(data.get("l") or self.settings.default_language)
-            confidence = float(data.get("c") or 0.0)
+            entry_id = str(data["e"])[:100] if isinstance(data.get("e"), str) else None
+            language = data.get("l") if data.get("l") in LANGUAGES else self.settings.default_language
+            confidence = min(1.0, max(0.0, float(data.get("c") or 0.0)))
         except (ValueError, TypeError):
             log.warning("slack: a feedback click carried an unreadable value")
             return
@@ -913,8 +913,8 @@ async def start_socket_mode(bot: SupportBot, settings: Settings, *, client: Asyn
     app = build_slack_app(bot, settings, client=client, socket_mode=True)
     handler = AsyncSocketModeHandler(app, settings.slack_app_token)
     try:
-        await handler.connect_async()
+        await handler.connect_async()  # type: ignore[no-untyped-call]
         log.info("slack: connected over Socket Mode")
         await asyncio.Event().wait()
     finally:
-        await handler.close_async()
+        await handler.close_async()  # type: ignore[no-untyped-call]

@@ -119,9 +119,19 @@ async def _healthz(request: Request) -> JSONResponse:
     return JSONResponse({"status": "ok"})
 
 
+def _service(bot: SupportBot, settings: Settings) -> Starlette:
+    """The bot's one HTTP service with Slack's routes on it: the webhook service's app when
+    it is there (as `mailmedic serve` composes it), else Slack's routes and a /healthz."""
+    try:
+        from adapters.webhook import create_app
+    except ImportError:
+        return Starlette(routes=[*slack_routes(bot, settings), Route("/healthz", _healthz)])
+    return create_app(bot, settings, extra_routes=slack_routes(bot, settings))
+
+
 async def start_server(settings: Settings, *, checker: Checker | None = None) -> tuple[SlackServer, uvicorn.Server, asyncio.Task[None]]:
     bot, store = make_bot(settings, checker=checker)
-    app = Starlette(routes=[*slack_routes(bot, settings), Route("/healthz", _healthz)])
+    app = _service(bot, settings)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off"))
     task = asyncio.create_task(server.serve())
     for _ in range(500):
