@@ -106,7 +106,7 @@ _SLACK_ID = re.compile(r"^[CGD][A-Z0-9]{2,}$")
 class UiText(Protocol):
     """A localised interface string: ``bot.ui`` or ``Knowledge.ui_text``."""
 
-    def __call__(self, language: str, key: str, /, **params: object) -> str: ...
+    def __call__(self, language: str, key: str, **params: object) -> str: ...
 
 
 # --------------------------------------------------------------------------------------
@@ -571,7 +571,7 @@ class _SlackBot:
             if not _SLACK_ID.match(channel):
                 log.warning("SLACK_TRIAGE_CHANNELS: %r is not a channel id (like C0123ABCD); it will not match", channel)
 
-    def ui(self, language: str, key: str, /, **params: object) -> str:
+    def ui(self, language: str, key: str, **params: object) -> str:
         return self.bot.ui(language, key, **params)
 
     # -- dedup --
@@ -733,7 +733,7 @@ class _SlackBot:
             if not isinstance(data, dict):
                 raise ValueError("not an object")
             entry_id = str(data["e"])[:100] if isinstance(data.get("e"), str) else None
-            language = data.get("l") if data.get("l") in LANGUAGES else self.settings.default_language
+            language = str(data["l"]) if data.get("l") in LANGUAGES else self.settings.default_language
             confidence = min(1.0, max(0.0, float(data.get("c") or 0.0)))
         except (ValueError, TypeError):
             log.warning("slack: a feedback click carried an unreadable value")

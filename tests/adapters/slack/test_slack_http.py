@@ -9,8 +9,8 @@ import time
 from typing import Any
 
 import pytest
-from conftest import ESCALATE_TO, TRIAGE_CHANNEL, SlackServer, start_server, stop_server, with_settings
-from slack_standin import BOT_ID, BOT_USER_ID, SlackStandIn
+from .harness import ESCALATE_TO, TRIAGE_CHANNEL, SlackServer, start_server, stop_server, with_settings
+from .slack_standin import BOT_ID, BOT_USER_ID, SlackStandIn
 
 from bot.config import Settings
 from bot.models import CheckCommand, CheckOutcome, Finding
@@ -52,7 +52,7 @@ def all_text(params: dict[str, Any]) -> str:
     blocks = params.get("blocks") or []
     if isinstance(blocks, str):
         blocks = json.loads(blocks)
-    return params.get("text", "") + "\n" + json.dumps(blocks, ensure_ascii=False)
+    return str(params.get("text", "")) + "\n" + json.dumps(blocks, ensure_ascii=False)
 
 
 async def quiet(standin: SlackStandIn, seconds: float = 0.4) -> None:

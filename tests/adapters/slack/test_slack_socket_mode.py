@@ -11,8 +11,8 @@ from dataclasses import replace
 from typing import Any
 
 from aiohttp import WSMsgType, web
-from conftest import make_bot
-from slack_standin import BOT_USER_ID, TEAM_ID, SlackStandIn
+from .harness import make_bot
+from .slack_standin import BOT_USER_ID, TEAM_ID, SlackStandIn
 
 from adapters.slack_app import start_socket_mode
 from bot.config import Settings
