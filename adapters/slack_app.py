@@ -594,14 +594,7 @@ class _SlackBot:
                 call = _section(_escape(self.ui(reply.language, "slack.needs_human", group="\0")).replace("\0", group))
                 at = next((i for i, block in enumerate(blocks) if block["type"] == "actions"), len(blocks))
                 blocks = (blocks[:at] + [call] + blocks[at:])[:MAX_BLOCKS]
-            await self.client.chat_postMessage(
-                channel=channel,
-                thread_ts=thread_ts,
-                text=to_text_fallback(reply, self.ui),
-                blocks=blocks,
-                unfurl_links=False,
-                unfurl_media=False,
-            )
+            await self.post(channel, thread_ts, to_text_fallback(reply, self.ui), blocks)
         finally:
             if eyes:
                 await self.unreact(channel, ts, "eyes")
@@ -612,6 +605,22 @@ class _SlackBot:
             reply.entry_id,
             (time.perf_counter() - started) * 1000,
         )
+
+    async def post(self, channel: str, thread_ts: str | None, text: str, blocks: list[dict[str, Any]]) -> bool:
+        """``chat.postMessage``; False (logged) when Slack refuses it, e.g. ``not_in_channel``."""
+        try:
+            await self.client.chat_postMessage(
+                channel=channel,
+                thread_ts=thread_ts,
+                text=text,
+                blocks=blocks,
+                unfurl_links=False,
+                unfurl_media=False,
+            )
+        except SlackApiError as exc:
+            log.warning("slack: chat.postMessage in %s failed: %s", channel, exc.response.get("error"))
+            return False
+        return True
 
     async def handle(self, inbound: Inbound) -> Reply:
         """The core's reply; an unexpected failure becomes the core's localised apology."""
@@ -688,9 +697,8 @@ class _SlackBot:
         if not self.bot.store.record_triage(result, text):
             return  # another instance has triaged this message already
         note_text, blocks = triage_blocks(result, self.ui, agent_language=self.settings.default_language)
-        await self.client.chat_postMessage(
-            channel=channel, thread_ts=ts, text=note_text, blocks=blocks, unfurl_links=False, unfurl_media=False
-        )
+        if not await self.post(channel, ts, note_text, blocks):
+            return
         await self.react(channel, ts, CATEGORY_EMOJI.get(result.category, CATEGORY_EMOJI["unknown"]))
         log.info(
             "slack: triaged %s category=%s priority=%s entry=%s lang=%s confidence=%.2f",
@@ -713,12 +721,16 @@ class _SlackBot:
         log.debug("slack: %s from %s: %r", command.get("command"), inbound.user, inbound.text)
         reply = await self.handle(inbound)
         private = reply.kind in ("help", "info", "error", "refused")
-        await respond(
-            text=to_text_fallback(reply, self.ui),
-            blocks=to_blocks(reply, self.ui),
-            response_type="ephemeral" if private else "in_channel",
-            replace_original=False,
-        )
+        try:
+            await respond(
+                text=to_text_fallback(reply, self.ui),
+                blocks=to_blocks(reply, self.ui),
+                response_type="ephemeral" if private else "in_channel",
+                replace_original=False,
+            )
+        except (SlackClientError, OSError, asyncio.TimeoutError) as exc:
+            log.warning("slack: the %s answer could not be sent: %s", command.get("command"), type(exc).__name__)
+            return
         log.debug("slack: answered %s kind=%s entry=%s", command.get("command"), reply.kind, reply.entry_id)
 
     async def on_feedback(
@@ -756,7 +768,7 @@ class _SlackBot:
             message_ref=ref,
         )
         self.bot.record_feedback(feedback)
-        log.info("slack: feedback %s on %s entry=%s lang=%s", "up" if helpful else "down", ref, entry_id, language)
+        log.debug("slack: feedback %s on %s entry=%s lang=%s", "up" if helpful else "down", ref, entry_id, language)
         if helpful:
             await _respond_quietly(respond, text=self.ui(language, "slack.feedback.thanks"))
             return
