@@ -309,7 +309,13 @@ def _covered(line: str, prefixes: list[str], findings: tuple[Finding, ...]) -> b
     return False
 
 
-def to_blocks(reply: Reply, ui: UiText) -> list[dict[str, Any]]:
+def _packaged_ui() -> UiText:
+    from bot.knowledge import load_knowledge
+
+    return load_knowledge().ui_text
+
+
+def to_blocks(reply: Reply, ui: UiText | None = None) -> list[dict[str, Any]]:
     """Render a reply as Block Kit, within Slack's limits.
 
     An answer shows its title, the error line found in the paste (verbatim, in a code
@@ -322,7 +328,7 @@ def to_blocks(reply: Reply, ui: UiText) -> list[dict[str, Any]]:
 
     Args:
         reply: the core's reply.
-        ui: the localised interface strings (``bot.ui``).
+        ui: the localised interface strings (``bot.ui``); default: the packaged ones.
 
     Returns:
         The ``blocks`` of a ``chat.postMessage``.
@@ -330,6 +336,7 @@ def to_blocks(reply: Reply, ui: UiText) -> list[dict[str, Any]]:
     Raises:
         KeyError: an interface string is missing (the knowledge base is incomplete).
     """
+    ui = ui or _packaged_ui()
     lang = reply.language
 
     def note(count: int) -> str:

@@ -205,3 +205,7 @@ def test_missing_secrets_are_named() -> None:
     assert secret.value.variable == "SLACK_SIGNING_SECRET"
     # Socket Mode needs no signing secret: the connection itself is authenticated
     assert build_slack_app(bot, Settings(slack_bot_token="xoxb-1", slack_app_token="xapp-1")) is not None
+
+
+def test_to_blocks_defaults_to_the_packaged_strings() -> None:
+    assert to_blocks(_answer("es")) == to_blocks(_answer("es"), UI)
