@@ -16,7 +16,7 @@ problems is the core's. What lives here is Slack's side of things:
 - the user's Slack locale (``users.info`` with ``include_locale``, cached per user) as the
   language hint; the thread (``channel:thread_ts``) as the conversation, so it keeps its
   language;
-- a 👀 reaction while a slow reply (a check) is being worked on;
+- a 👀 reaction on the message while a check it asked for runs;
 - slack_sdk's retry handlers for rate limits (429), connection errors and 5xx;
 - both connection modes: :func:`slack_routes` for HTTP mode (``POST /slack/events`` on the
   service's one port) and :func:`start_socket_mode` when ``SLACK_APP_TOKEN`` is set.
@@ -51,13 +51,25 @@ if TYPE_CHECKING:
     from bot.service import SupportBot
 
 __all__ = [
+    "CATEGORY_EMOJI",
     "COMMAND",
     "FEEDBACK_ACTIONS",
+    "MAX_BLOCKS",
+    "MAX_SECTION",
+    "MAX_TEXT",
+    "LocaleCache",
+    "UiText",
     "build_slack_app",
+    "feedback_value",
+    "mention",
     "slack_routes",
     "start_socket_mode",
+    "thread_key",
     "to_blocks",
     "to_inbound",
+    "to_text",
+    "to_text_fallback",
+    "triage_blocks",
 ]
 
 log = logging.getLogger(__name__)
