@@ -12,8 +12,9 @@ import pytest
 from .harness import ESCALATE_TO, TRIAGE_CHANNEL, SlackServer, start_server, stop_server, with_settings
 from .slack_standin import BOT_ID, BOT_USER_ID, SlackStandIn
 
+from bot.checks.runner import GuardedChecker, default_checker
 from bot.config import Settings
-from bot.models import CheckCommand, CheckOutcome, Finding
+from bot.knowledge import load_knowledge
 from bot.store import SqliteStore
 
 FRENCH_RELAY = (
@@ -338,37 +339,31 @@ async def test_dm_with_only_a_file_gets_help_not_a_crash(slack: SlackServer, sta
     assert post.params["text"] == slack.bot.ui("en", "help")
 
 
-class SlowChecker:
-    """A check that takes a moment, as a DNS lookup over the network would."""
-
-    def __init__(self) -> None:
-        self.commands: list[CheckCommand] = []
-
-    async def run(self, command: CheckCommand, *, user: str, language: str) -> CheckOutcome:
-        self.commands.append(command)
-        await asyncio.sleep(0.3)
-        finding = Finding(check="mx", target=command.args[0], verdict="problem",
-                          summary="no MX record", evidence=("example.com. 300 IN A 192.0.2.1",))
-        return CheckOutcome(status="problem", findings=(finding,))
+def _checker(settings: Settings) -> GuardedChecker:
+    """The core's real checker, asking the loopback DNS server of the test."""
+    return default_checker(settings, load_knowledge())
 
 
-async def test_a_check_gets_eyes_while_it_runs(settings: Settings, standin: SlackStandIn) -> None:
-    checker = SlowChecker()
-    client, server, task = await start_server(settings, checker=checker)
+async def test_a_check_gets_eyes_while_it_runs(settings: Settings, standin: SlackStandIn,
+                                               dns_servers: tuple[str, ...]) -> None:
+    settings = with_settings(settings, dns_servers=dns_servers)
+    client, server, task = await start_server(settings, checker=_checker(settings))
     try:
-        standin.locales["UEN00003"] = "en-US"
+        standin.locales["UFR00003"] = "fr-FR"
         await client.post_event(client.event(mention(f"<@{BOT_USER_ID}> check <http://example.com|example.com>",
-                                                     user="UEN00003", ts="1700000900.000100")))
+                                                     user="UFR00003", ts="1700000900.000100")))
         (post,) = await standin.wait_for("chat.postMessage")
         (remove,) = await standin.wait_for("reactions.remove")
     finally:
         await stop_server(client, server, task)
-    assert checker.commands and checker.commands[0].args[0] == "example.com"
     (eyes,) = standin.of("reactions.add")
     assert eyes.params["name"] == "eyes" and eyes.params["timestamp"] == "1700000900.000100"
+    assert remove.params["name"] == "eyes"
     assert eyes.at < post.at <= remove.at
     body = all_text(post.params)
-    assert "no MX record" in body and "192.0.2.1" in body
+    # the real check's findings, in French, with the DNS evidence verbatim in a code block
+    assert "mx1.example.com" in body and "```mx1.example.com A 93.184.216.34" in body
+    assert post.params["text"].startswith(client.bot.ui("fr", "label.findings"))
 
 
 async def test_no_eyes_for_a_plain_answer(slack: SlackServer, standin: SlackStandIn) -> None:
@@ -377,10 +372,12 @@ async def test_no_eyes_for_a_plain_answer(slack: SlackServer, standin: SlackStan
     assert standin.of("reactions.add") == []
 
 
-async def test_slash_check_answers_in_channel(settings: Settings, standin: SlackStandIn) -> None:
-    client, server, task = await start_server(with_settings(settings), checker=SlowChecker())
+async def test_slash_check_answers_in_channel(settings: Settings, standin: SlackStandIn,
+                                             dns_servers: tuple[str, ...]) -> None:
+    settings = with_settings(settings, dns_servers=dns_servers)
+    client, server, task = await start_server(settings, checker=_checker(settings))
     try:
-        form = {"command": "/mailmedic", "text": "check example.com", "user_id": "UEN00004",
+        form = {"command": "/mailmedic", "text": "check nowhere.example.org", "user_id": "UEN00004",
                 "channel_id": "CGENERAL1", "team_id": "T0000001", "trigger_id": "1.2.7",
                 "response_url": standin.response_url("check")}
         started = time.monotonic()
@@ -390,4 +387,5 @@ async def test_slash_check_answers_in_channel(settings: Settings, standin: Slack
     finally:
         await stop_server(client, server, task)
     assert answer.params["response_type"] == "in_channel"
-    assert "no MX record" in all_text(answer.params)
+    body = all_text(answer.params)
+    assert ":x: *nowhere.example.org*" in body and "NXDOMAIN" in body
