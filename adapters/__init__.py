@@ -1,0 +1,1 @@
+"""Platform adapters: each holds a SupportBot and translates to and from its platform."""
