@@ -170,7 +170,7 @@ _PASTE_MARKERS = re.compile(
     r"\b(?:sorry,|error:|failed:|said:|reason:|diagnostic|remote-mta|final-recipient|status:|"
     r"smtp;|rcpt to|mail from|delivery|undeliverable|undelivered|recipient|mailbox|"
     r"permanent|temporary|deferred|rejected|refused|bounced?|postmaster|mailer-daemon|"
-    r"could not be delivered|couldn't be delivered|wasn't able|message|the following|host)\b",
+    r"could not be delivered|couldn't be delivered|wasn't able|message|the following|host)(?!\w)",
     re.IGNORECASE,
 )
 _ENGLISH_FUNCTION = re.compile(r"\b(?:the|was|wasn't|isn't|not|has|been|this|your|to|of|is|by|for|from|with)\b")
@@ -224,7 +224,8 @@ _ERRORISH = re.compile(
     r"\b(?:error|failed|failure|denied|rejected|refused|unknown|sorry|not found|blocked|quota|full|"
     r"timed? ?out|unable|invalid|not allowed|does not exist|doesn't exist|no such|unavailable|"
     r"too many|too large|exceeds|spam|blacklist|blocklist|listed|relay|tls|certificate|authentication|"
-    r"dmarc|spf|dkim|no data record|non-existing|couldn't|could not|wasn't able|try again)\b",
+    r"dmarc|spf|dkim|no data record|non-existing|couldn't|could not|wasn't able|try again|isn't allowed|"
+    r"not permitted|relayed?|giving up|expired)\b",
     re.IGNORECASE,
 )
 
