@@ -1,0 +1,213 @@
+"""Run the service: the HTTP app on ``PORT`` plus whichever chat platforms are configured.
+
+``serve(settings)`` is what ``mailmedic serve``, ``mailmedic run`` (when a platform token is
+set) and the Procfile's ``web`` process run. One process, one event loop:
+
+* the webhook app (:mod:`adapters.webhook`) under uvicorn, always;
+* Slack over HTTP (``/slack/events`` on the same server) when ``SLACK_BOT_TOKEN`` and
+  ``SLACK_SIGNING_SECRET`` are set and ``SLACK_APP_TOKEN`` is not;
+* Slack in Socket Mode when ``SLACK_APP_TOKEN`` is set;
+* Discord when ``DISCORD_TOKEN`` is set.
+
+The platform adapters are imported only when their token is set, so the service starts
+without their SDKs. SIGTERM or SIGINT stops it gracefully: uvicorn stops accepting, lets the
+requests in flight finish (each ticket is committed before it is acknowledged), then the
+platform tasks are cancelled and the store is closed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+import os
+import signal
+import socket
+import sys
+import threading
+from collections.abc import Awaitable, Iterator
+from contextlib import contextmanager
+from types import FrameType
+from typing import Any
+
+import uvicorn
+from starlette.routing import BaseRoute
+
+from bot.config import Settings
+from bot.errors import ConfigError
+from bot.service import SupportBot
+from bot.store import Store, open_store
+
+from .webhook import create_app
+
+__all__ = ["main", "serve"]
+
+log = logging.getLogger(__name__)
+
+_GRACE_SECONDS = 10
+
+
+async def serve(settings: Settings, *, sock: socket.socket | None = None) -> None:
+    """Run until SIGTERM/SIGINT (or cancellation), then shut down gracefully.
+
+    Args:
+        settings: the configuration (``Settings.from_env()``).
+        sock: an already bound listening socket to serve on instead of ``host:port``
+            (for tests and the load script, which bind port 0).
+
+    Raises:
+        ConfigError: the store cannot be opened, or a platform is half configured.
+        ImportError: a platform's token is set but its adapter is not installed.
+    """
+    store = open_store(settings.db)
+    try:
+        bot = SupportBot(settings=settings, store=store)
+        await _serve_bot(bot, settings, sock)
+    finally:
+        store.close()
+        log.info("store closed")
+
+
+async def _serve_bot(bot: SupportBot, settings: Settings, sock: socket.socket | None) -> None:
+    extra_routes: list[BaseRoute] = []
+    background: list[tuple[str, Any]] = []
+    if settings.slack_app_token:
+        from . import slack_app
+
+        background.append(("slack", await _start(slack_app.start_socket_mode(bot, settings))))
+        log.info("slack: socket mode")
+    elif settings.slack_bot_token and settings.slack_signing_secret:
+        from . import slack_app
+
+        extra_routes.extend(slack_app.slack_routes(bot, settings))
+        log.info("slack: HTTP mode on /slack/events")
+    elif settings.slack_bot_token or settings.slack_signing_secret:
+        missing = "SLACK_SIGNING_SECRET" if settings.slack_bot_token else "SLACK_BOT_TOKEN"
+        raise ConfigError(f"Slack over HTTP needs {missing} too (or SLACK_APP_TOKEN for Socket Mode)", variable=missing)
+    if settings.discord_token:
+        from . import discord_app
+
+        background.append(("discord", await _start(discord_app.start(bot, settings))))
+        log.info("discord: connecting")
+
+    app = create_app(bot, settings, extra_routes=extra_routes)
+    config = uvicorn.Config(
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_config=None,
+        access_log=False,
+        server_header=False,
+        timeout_graceful_shutdown=_GRACE_SECONDS,
+        lifespan="on",
+    )
+    server = uvicorn.Server(config)
+    try:
+        with _signals_end_serving():
+            await server.serve(sockets=[sock] if sock is not None else None)
+    finally:
+        for name, handle in reversed(background):
+            await _stop(name, handle)
+    log.info("stopped")
+
+
+@contextmanager
+def _signals_end_serving() -> Iterator[None]:
+    """Let SIGTERM/SIGINT end ``server.serve()`` and no more.
+
+    uvicorn handles both signals while it serves (stop accepting, finish the requests in
+    flight), then raises the signal again under the handlers it found. With these no-op
+    handlers in place that second delivery is harmless, so the platforms get stopped and the
+    store closed before the process exits.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def _note(signum: int, frame: FrameType | None) -> None:
+        log.info("signal %d: stopping", signum)
+
+    previous = {sig: signal.signal(sig, _note) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+async def _start(started: Any) -> Any:
+    """Turn what a platform's ``start`` returned into something :func:`_stop` can stop.
+
+    A coroutine that runs the platform (until cancelled) becomes a task; an awaitable that
+    returns a handle (a client, a handler) is awaited; anything else is kept as it is.
+    """
+    if inspect.iscoroutine(started):
+        task: asyncio.Task[Any] = asyncio.ensure_future(started)
+        task.add_done_callback(_report_crash)
+        await asyncio.sleep(0)  # let it start; a coroutine that returns a handle is done now
+        if task.done():
+            return task.result()
+        return task
+    if isinstance(started, Awaitable):
+        return await started
+    return started
+
+
+def _report_crash(task: asyncio.Task[Any]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("a platform stopped with %s", type(task.exception()).__name__, exc_info=task.exception())
+
+
+async def _stop(name: str, handle: Any) -> None:
+    """Stop one platform: cancel its task or close its handle; never raises."""
+    try:
+        if isinstance(handle, asyncio.Task):
+            if not handle.done():
+                handle.cancel()
+                await asyncio.gather(handle, return_exceptions=True)
+                log.info("%s stopped", name)
+                return
+            if handle.cancelled() or handle.exception() is not None:
+                log.info("%s had stopped already", name)
+                return
+            handle = handle.result()  # a start coroutine that returned its handle
+        if handle is not None:
+            for method in ("aclose", "close_async", "close", "disconnect", "stop"):
+                closer = getattr(handle, method, None)
+                if callable(closer):
+                    result = closer()
+                    if inspect.isawaitable(result):
+                        await result
+                    break
+        log.info("%s stopped", name)
+    except Exception:
+        log.exception("%s did not stop cleanly", name)
+
+
+def platforms_configured(settings: Settings) -> bool:
+    """True when a chat platform token is set (``mailmedic run`` then serves)."""
+    return bool(settings.slack_bot_token or settings.slack_app_token or settings.discord_token)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m adapters.runner``: serve with the settings from the environment.
+
+    Returns:
+        The process exit code: 0 after a graceful stop, 2 for a configuration error.
+    """
+    try:
+        settings = Settings.from_env(os.environ)
+    except ConfigError as exc:
+        print(f"mailmedic: {exc}", file=sys.stderr)
+        return 2
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        asyncio.run(serve(settings))
+    except ConfigError as exc:
+        log.error("%s", exc)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
