@@ -100,6 +100,7 @@ async def _serve_bot(bot: SupportBot, settings: Settings, sock: socket.socket | 
         server_header=False,
         timeout_graceful_shutdown=_GRACE_SECONDS,
         lifespan="on",
+        ws="none",
     )
     server = uvicorn.Server(config)
     try:
