@@ -1,32 +1,308 @@
-"""SupportBot: the one door adapters use. (Being written: the signatures below are the contract.)"""
+"""SupportBot: the one door into the core.
+
+Adapters build an :class:`~bot.models.Inbound`, ``await bot.handle(inbound)`` and render the
+:class:`~bot.models.Reply`. Helpdesk tickets go through :meth:`SupportBot.triage`. Nothing
+here knows which platform it serves.
+"""
 
 from __future__ import annotations
 
+import logging
+import re
+import time
+from collections.abc import Callable
+from dataclasses import replace
+
 from .checks import Checker
+from .commands import Command, parse_command
+from .compose import Composer
 from .config import Settings
-from .models import Feedback, Inbound, Reply, Ticket, Triage
-from .store import Store
+from .errors import UserFacingError
+from .knowledge import Knowledge, load_knowledge
+from .language import choose_language, locale_language
+from .matching import Match, Matcher
+from .models import LANGUAGES, CheckCommand, CheckOutcome, Feedback, Inbound, Reply, Ticket, Triage
+from .normalize import MAX_CHARS, clean_input, error_line
+from .store import MemoryStore, Store
+from .triage import Triager
+
+__all__ = ["SupportBot"]
+
+log = logging.getLogger(__name__)
+
+HandledHook = Callable[[Inbound, Reply, float], None]
+CheckHook = Callable[[CheckCommand, CheckOutcome], None]
+FeedbackHook = Callable[[Feedback], None]
+
+_ADDRESS = re.compile(r"<\s*([^<>@\s]+@[^<>\s]+?)(\s*)>|([\w.+-]+@(?:[\w-]+\.)+[a-z]{2,})", re.IGNORECASE)
+_HOSTNAME = re.compile(r"\b((?:[a-z0-9-]+\.)+[a-z]{2,24})\b", re.IGNORECASE)
+_MAIL_PORT = re.compile(r"\b(25|465|587|110|995|143|993)\b")
+_NOT_HOSTS = re.compile(r"\.(?:txt|log|php|py|html?|exe|zip|pdf|png|jpe?g)$", re.IGNORECASE)
 
 
 class SupportBot:
+    """The bot, whatever the platform.
+
+    Args:
+        knowledge: the knowledge base (default: the packaged one).
+        settings: the settings (default: the embedded defaults, not the environment).
+        store: where language choices, feedback and records last (default: in memory).
+        checker: runs DNS and port checks; None disables checks.
+
+    Raises:
+        KnowledgeError: the knowledge base is invalid.
+    """
+
     def __init__(
         self,
-        knowledge: object | None = None,
+        knowledge: Knowledge | None = None,
         *,
         settings: Settings | None = None,
         store: Store | None = None,
         checker: Checker | None = None,
     ) -> None:
-        raise NotImplementedError
+        self.settings = settings or Settings()
+        self.knowledge = knowledge or load_knowledge()
+        self.store: Store = store if store is not None else MemoryStore()
+        self.checker = checker
+        self.matcher = Matcher(
+            self.knowledge,
+            answer_threshold=self.settings.answer_threshold,
+            suggest_threshold=self.settings.suggest_threshold,
+        )
+        self.composer = Composer(self.knowledge)
+        self.triager = Triager(self.knowledge)
+        self.on_handled: list[HandledHook] = []
+        self.on_check: list[CheckHook] = []
+        self.on_feedback: list[FeedbackHook] = []
+
+    # --- the door ------------------------------------------------------------------
 
     async def handle(self, inbound: Inbound) -> Reply:
-        raise NotImplementedError
+        """Answer one message.
 
-    def triage(self, ticket: Ticket) -> Triage:
-        raise NotImplementedError
+        Expected failures (bad input, a refused check) come back as a localised Reply.
 
-    def record_feedback(self, feedback: Feedback) -> None:
-        raise NotImplementedError
+        Raises:
+            Exception: only on a bug; the adapter's runner logs it and replies with
+                :meth:`apology`.
+        """
+        started = time.perf_counter()
+        log.debug("message from %s/%s: %r", inbound.platform, inbound.user, inbound.text[:2000])
+        try:
+            reply = await self._handle(inbound)
+        except UserFacingError as exc:
+            reply = self.composer.message("error", self._hint_language(inbound), exc.key, **exc.params)
+        elapsed = time.perf_counter() - started
+        log.info(
+            "handled platform=%s lang=%s kind=%s entry=%s confidence=%.2f ms=%.1f",
+            inbound.platform,
+            reply.language,
+            reply.kind,
+            reply.entry_id or "-",
+            reply.confidence,
+            elapsed * 1000,
+        )
+        if reply.kind in ("answer", "suggest", "unknown"):
+            self.store.record_interaction(
+                platform=inbound.platform,
+                user=inbound.user,
+                language=reply.language,
+                outcome=reply.kind,
+                entry_id=reply.entry_id,
+                confidence=reply.confidence,
+                text=inbound.text[:4000],
+            )
+        for hook in self.on_handled:
+            hook(inbound, reply, elapsed)
+        return reply
+
+    def apology(self, inbound: Inbound) -> Reply:
+        """The generic reply after an unexpected error (never echoes the error or the message)."""
+        return self.composer.message("error", self._hint_language(inbound), "error.internal")
 
     def ui(self, language: str, key: str, **params: object) -> str:
-        raise NotImplementedError
+        """A localised interface string (``knowledge/ui*.toml``).
+
+        Raises:
+            KeyError: no such key, or a placeholder is missing.
+        """
+        return self.knowledge.ui_text(language if language in LANGUAGES else "en", key, **params)
+
+    def plans_check(self, inbound: Inbound) -> bool:
+        """True when handling ``inbound`` will run a network check (adapters show a 👀 / defer)."""
+        if self.checker is None:
+            return False
+        command = parse_command(inbound.text)
+        if command is not None:
+            return command.name == "check" and command.check is not None
+        return self.settings.auto_checks and bool(_ADDRESS.search(inbound.text) or _HOSTNAME.search(inbound.text))
+
+    def record_feedback(self, feedback: Feedback) -> None:
+        """Keep a 👍 / 👎 with its entry, language and confidence."""
+        self.store.record_feedback(feedback)
+        log.info(
+            "feedback platform=%s entry=%s helpful=%s", feedback.platform, feedback.entry_id or "-", feedback.helpful
+        )
+        for hook in self.on_feedback:
+            hook(feedback)
+
+    def triage(self, ticket: Ticket) -> Triage:
+        """Label a helpdesk ticket: language, entry, category, priority, human, reply."""
+        cleaned = clean_input(ticket.text)
+        if cleaned.problem is not None:
+            language = locale_language(ticket.locale) or self.settings.default_language
+            return Triage(
+                id=ticket.id,
+                language=language,
+                entry_id=None,
+                confidence=0.0,
+                category="unknown",
+                priority=self.knowledge.priority.unknown,
+                needs_human=True,
+                reply=self._letter(language, None),
+            )
+        language, _ = choose_language(cleaned.text, locale=ticket.locale, default=self.settings.default_language)
+        match = self.matcher.match(cleaned.text)
+        category, priority, needs_human = self.triager.decide(match, cleaned.text)
+        answered = match.outcome == "answer"
+        return Triage(
+            id=ticket.id,
+            language=language,
+            entry_id=match.entry_id if answered else None,
+            confidence=match.confidence,
+            category=category,
+            priority=priority,
+            needs_human=needs_human,
+            reply=self._letter(language, match.entry_id if answered else None),
+            suggestions=() if answered else tuple(e for e, c in match.ranked[:3] if c >= 0.15),
+        )
+
+    # --- inside -----------------------------------------------------------------------
+
+    def _hint_language(self, inbound: Inbound) -> str:
+        explicit = self.store.user_language(inbound.platform, inbound.user)
+        thread = self.store.thread_language(inbound.platform, inbound.thread) if inbound.thread else None
+        for candidate in (explicit, thread, locale_language(inbound.locale_hint)):
+            if candidate in LANGUAGES:
+                return candidate
+        return self.settings.default_language
+
+    async def _handle(self, inbound: Inbound) -> Reply:
+        cleaned = clean_input(inbound.text)
+        if cleaned.problem is not None:
+            return self.composer.message("error", self._hint_language(inbound), f"input.{cleaned.problem}")
+        command = parse_command(cleaned.text)
+        if command is not None:
+            return await self._command(command, inbound)
+        explicit = self.store.user_language(inbound.platform, inbound.user)
+        thread = self.store.thread_language(inbound.platform, inbound.thread) if inbound.thread else None
+        language, _ = choose_language(
+            cleaned.text,
+            explicit=explicit,
+            thread=thread,
+            locale=inbound.locale_hint,
+            default=self.settings.default_language,
+        )
+        if inbound.thread:
+            self.store.set_thread_language(inbound.platform, inbound.thread, language)
+        match = self.matcher.match(cleaned.text)
+        notes = (self.ui(language, "input.truncated", limit=MAX_CHARS),) if cleaned.truncated else ()
+        offer = self._offer(match, cleaned.text)
+        reply = self.composer.from_match(
+            match, language, quote=error_line(cleaned.text), offer_check=offer, notes=notes
+        )
+        if offer and self.settings.auto_checks and self.checker is not None:
+            check = parse_command(offer)
+            if check is not None and check.check is not None:
+                outcome = await self._run_check(check.check, inbound.user, language)
+                if outcome.status != "refused":
+                    reply = self.composer.with_findings(reply, outcome.findings)
+        return reply
+
+    async def _command(self, command: Command, inbound: Inbound) -> Reply:
+        explicit = self.store.user_language(inbound.platform, inbound.user)
+        language = explicit or command.language or self._hint_language(inbound)
+        if command.name == "help":
+            return self.composer.message("help", language, "help")
+        if command.name == "human":
+            reply = self.composer.message("info", language, "human.handoff")
+            return replace(reply, needs_human=True)
+        if command.name == "lang":
+            code = command.argument
+            if code in LANGUAGES:
+                self.store.set_user_language(inbound.platform, inbound.user, code)
+                return self.composer.message("info", code, "lang.set")
+            if code in ("auto", ""):
+                self.store.set_user_language(inbound.platform, inbound.user, None)
+                return self.composer.message("info", self._hint_language(inbound), "lang.auto")
+            return self.composer.message("error", language, "lang.bad", code=code[:20])
+        # check
+        if self.checker is None:
+            return self.composer.message("info", language, "check.unavailable")
+        if command.check is None:
+            return self.composer.message("error", language, "check.usage")
+        outcome = await self._run_check(command.check, inbound.user, language)
+        reason_text = None
+        if outcome.reason:
+            key = f"check.refused.{outcome.reason}" if outcome.status == "refused" else f"check.error.{outcome.reason}"
+            try:
+                reason_text = self.ui(language, key)
+            except KeyError:
+                reason_text = None
+        return self.composer.from_check(outcome, language, reason_text=reason_text)
+
+    async def _run_check(self, command: CheckCommand, user: str, language: str) -> CheckOutcome:
+        assert self.checker is not None
+        outcome = await self.checker.run(command, user=user, language=language)
+        log.info("check kind=%s status=%s reason=%s", command.kind, outcome.status, outcome.reason or "-")
+        for hook in self.on_check:
+            hook(command, outcome)
+        return outcome
+
+    def _offer(self, match: Match, text: str) -> str | None:
+        """A check command that would prove or rule out the matched cause, if the paste names a target."""
+        if match.outcome != "answer" or match.entry_id is None:
+            return None
+        checks = self.knowledge.entry(match.entry_id).checks
+        if not checks:
+            return None
+        address = _ADDRESS.search(text)
+        if "address" in checks and address and address.group(1) is not None and address.group(2):
+            return f'check "{address.group(1)}{address.group(2)}"'
+        if "mx" in checks or "domain" in checks:
+            kind = "mx" if "mx" in checks else "domain"
+            if address:
+                found = address.group(1) or address.group(3)
+                return f"check {kind} {found.rsplit('@', 1)[1].strip()}"
+            host = self._first_host(text)
+            if host:
+                return f"check {kind} {host}"
+        if "port" in checks:
+            host = self._first_host(text)
+            port = _MAIL_PORT.search(text)
+            if host and port:
+                return f"check {host} {port.group(1)}"
+        return None
+
+    @staticmethod
+    def _first_host(text: str) -> str | None:
+        for found in _HOSTNAME.finditer(text):
+            name = found.group(1).rstrip(".")
+            start = found.start()
+            if start > 0 and text[start - 1] == "@":
+                continue
+            if not _NOT_HOSTS.search(name):
+                return name
+        return None
+
+    def _letter(self, language: str, entry_id: str | None) -> str:
+        """A suggested reply to a customer, in their language."""
+        greeting = self.ui(language, "reply.greeting")
+        closing = self.ui(language, "reply.closing")
+        if entry_id is None:
+            body = self.ui(language, "reply.unknown")
+        else:
+            texts = self.knowledge.render(entry_id, language)
+            body = f"{texts.cause}\n\n{texts.fix}"
+        return f"{greeting}\n\n{body}\n\n{closing}"

@@ -1,0 +1,260 @@
+"""``mailmedic``: the command line, a contract other tools rely on.
+
+    mailmedic ask [--json] [--lang CODE] TEXT|-      one answer
+    mailmedic triage [FILE|-] [--out FILE]            JSON lines in, JSON lines out
+    mailmedic kb [--json]                             the knowledge base as loaded
+    mailmedic chat                                    a chat in the terminal
+    mailmedic run                                     the platforms whose tokens are set, else chat
+
+Exit codes: 0 done, 1 internal error, 2 bad usage or refused input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import sys
+from collections.abc import Iterator
+from typing import Any, TextIO
+
+from bot import LANGUAGES, BotError, ConfigError, Inbound, Settings, SupportBot, Ticket, load_knowledge
+from bot.store import MemoryStore
+
+__all__ = ["main"]
+
+log = logging.getLogger(__name__)
+
+
+def _configure_logging(settings: Settings) -> None:
+    logging.basicConfig(
+        level=getattr(logging, settings.log_level, logging.INFO),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+
+
+def _read_text(value: str) -> str:
+    if value == "-":
+        data = sys.stdin.buffer.read()
+        return data.decode("utf-8", errors="replace") if b"\x00" not in data[:4096] else data.decode("latin-1")
+    return value
+
+
+def _bot(settings: Settings, *, store: Any = None) -> SupportBot:
+    return SupportBot(settings=settings, store=store if store is not None else MemoryStore())
+
+
+# --- ask -------------------------------------------------------------------------------
+
+
+def _cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+    text = _read_text(" ".join(args.text) if args.text != ["-"] else "-")
+    bot = _bot(settings)
+    if args.lang:
+        bot.store.set_user_language("cli", "cli", args.lang)
+    reply = asyncio.run(bot.handle(Inbound(text=text, user="cli", channel="cli", platform="cli")))
+    if args.json:
+        json.dump(reply.to_json(), sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+    else:
+        sys.stdout.write(reply.text + "\n")
+    return 0
+
+
+# --- triage ----------------------------------------------------------------------------
+
+
+def _ticket(line_no: int, raw: str) -> Ticket:
+    data = json.loads(raw)
+    if not isinstance(data, dict):
+        raise ValueError("a line must be a JSON object")
+    ticket_id = data.get("id")
+    if ticket_id is None or isinstance(ticket_id, (dict, list, bool)):
+        raise ValueError("missing or invalid 'id'")
+    if "text" in data:
+        text = data["text"]
+    elif "subject" in data or "body" in data:
+        text = f"{data.get('subject') or ''}\n\n{data.get('body') or ''}"
+    else:
+        raise ValueError("missing 'text' (or 'subject' and 'body')")
+    if not isinstance(text, str):
+        raise ValueError("'text' must be a string")
+    locale = data.get("locale")
+    if locale is not None and not isinstance(locale, str):
+        raise ValueError("'locale' must be a string")
+    return Ticket(id=str(ticket_id), text=text, locale=locale)
+
+
+def _lines(stream: TextIO) -> Iterator[tuple[int, str]]:
+    for number, line in enumerate(stream, start=1):
+        if line.strip():
+            yield number, line
+
+
+def _cmd_triage(args: argparse.Namespace, settings: Settings) -> int:
+    bot = _bot(settings)
+    source: TextIO = sys.stdin if args.file in (None, "-") else open(args.file, encoding="utf-8", errors="replace")
+    sink: TextIO = sys.stdout if not args.out else open(args.out, "w", encoding="utf-8")
+    progress = sys.stderr.isatty()
+    done = 0
+    try:
+        for number, line in _lines(source):
+            try:
+                result: dict[str, Any] = bot.triage(_ticket(number, line)).to_json()
+            except (ValueError, json.JSONDecodeError) as exc:
+                ticket_id = None
+                try:
+                    maybe = json.loads(line)
+                    if isinstance(maybe, dict) and isinstance(maybe.get("id"), (str, int)):
+                        ticket_id = maybe["id"]
+                except json.JSONDecodeError:
+                    pass
+                result = {"id": ticket_id, "line": number, "error": str(exc)}
+            sink.write(json.dumps(result, ensure_ascii=False) + "\n")
+            done += 1
+            if progress and done % 100 == 0:
+                sys.stderr.write(f"\rtriaged {done}")
+                sys.stderr.flush()
+    finally:
+        if progress and done:
+            sys.stderr.write(f"\rtriaged {done}\n")
+        if source is not sys.stdin:
+            source.close()
+        if sink is not sys.stdout:
+            sink.close()
+    return 0
+
+
+# --- kb --------------------------------------------------------------------------------
+
+
+def _cmd_kb(args: argparse.Namespace, settings: Settings) -> int:
+    knowledge = load_knowledge()
+    if args.json:
+        entries = []
+        for entry_id in knowledge.ids:
+            entry = knowledge.entry(entry_id)
+            texts = {}
+            for language in LANGUAGES:
+                rendered = knowledge.render(entry_id, language)
+                texts[language] = {"title": rendered.title, "cause": rendered.cause, "fix": rendered.fix}
+            entries.append(
+                {
+                    "id": entry.id,
+                    "category": entry.category,
+                    "kind": entry.kind,
+                    "checks": list(entry.checks),
+                    "codes": list(entry.codes),
+                    "signatures": len(entry.signatures),
+                    "languages": list(LANGUAGES),
+                    "texts": texts,
+                }
+            )
+        json.dump({"facts": knowledge.facts.as_dict(), "entries": entries}, sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+        return 0
+    for entry_id in knowledge.ids:
+        entry = knowledge.entry(entry_id)
+        sys.stdout.write(f"{entry.id:28} {entry.category:11} {entry.kind:9} {','.join(LANGUAGES)}\n")
+    sys.stdout.write(f"{len(knowledge.ids)} entries\n")
+    return 0
+
+
+# --- chat and run ----------------------------------------------------------------------
+
+
+def _cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.store import open_store
+
+    from .console import ConsoleChat
+
+    store = open_store(settings.db) if args.persist else MemoryStore()
+    bot = SupportBot(settings=settings, store=store, checker=_checker(settings))
+    return asyncio.run(ConsoleChat(bot).run())
+
+
+def _checker(settings: Settings) -> Any:
+    try:
+        from bot.checks.runner import default_checker  # type: ignore[import-not-found]
+    except ImportError:
+        return None
+    return default_checker(settings, load_knowledge())
+
+
+def _cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    if settings.slack_bot_token or settings.discord_token:
+        return _cmd_serve(args, settings)
+    log.info("no platform token set: starting the terminal chat")
+    args.persist = False
+    return _cmd_chat(args, settings)
+
+
+def _cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    try:
+        from .runner import serve  # type: ignore[import-not-found]
+    except ImportError:
+        sys.stderr.write("mailmedic: the HTTP service is not part of this build\n")
+        return 1
+    asyncio.run(serve(settings))
+    return 0
+
+
+# --- main ------------------------------------------------------------------------------
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="mailmedic", description="Mail support bot: answers bounces and questions.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    ask = sub.add_parser("ask", help="answer one message")
+    ask.add_argument("--json", action="store_true", help="print the reply as JSON")
+    ask.add_argument("--lang", choices=LANGUAGES, help="answer in this language")
+    ask.add_argument("text", nargs="+", help="the message, or - to read standard input")
+    ask.set_defaults(func=_cmd_ask)
+
+    triage = sub.add_parser("triage", help="triage tickets: JSON lines in, JSON lines out")
+    triage.add_argument("file", nargs="?", help="input file (default: standard input)")
+    triage.add_argument("--out", help="output file (default: standard output)")
+    triage.set_defaults(func=_cmd_triage)
+
+    kb = sub.add_parser("kb", help="show the knowledge base as loaded")
+    kb.add_argument("--json", action="store_true", help="every entry's texts in every language")
+    kb.set_defaults(func=_cmd_kb)
+
+    chat = sub.add_parser("chat", help="chat in the terminal")
+    chat.add_argument("--persist", action="store_true", help="keep language choices in MAILMEDIC_DB")
+    chat.set_defaults(func=_cmd_chat)
+
+    run = sub.add_parser("run", help="start the platforms whose tokens are set, else the terminal chat")
+    run.set_defaults(func=_cmd_run, persist=False)
+
+    serve = sub.add_parser("serve", help="start the HTTP service and the configured platforms")
+    serve.set_defaults(func=_cmd_serve)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        settings = Settings.from_env(os.environ)
+    except ConfigError as exc:
+        sys.stderr.write(f"mailmedic: {exc}\n")
+        return 2
+    _configure_logging(settings)
+    try:
+        return int(args.func(args, settings))
+    except BotError as exc:
+        sys.stderr.write(f"mailmedic: {exc}\n")
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

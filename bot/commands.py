@@ -1,0 +1,140 @@
+"""Chat commands: ``help``, ``lang xx``, ``check ...``, in the five languages' own words.
+
+Anything that is not a command is a question or a paste for the matcher. A command is
+recognised only at the start of a message (after an @mention, which adapters strip), so
+"why does check mail fail" is a question, not a check.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from .models import LANGUAGES, CheckCommand
+from .normalize import fold
+
+__all__ = ["Command", "parse_command"]
+
+CommandName = Literal["help", "lang", "check", "human"]
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    """A parsed chat command.
+
+    Attributes:
+        name: ``help``, ``lang``, ``check`` or ``human``.
+        argument: for ``lang``, the code as written (``"fr"``, ``"auto"``).
+        check: for ``check``, what to check (None when the targets were missing or unclear).
+        language: the language the command word gives away (``"prüfe"`` -> ``"de"``), if any.
+    """
+
+    name: CommandName
+    argument: str = ""
+    check: CheckCommand | None = None
+    language: str | None = None
+
+
+_HELP = {
+    "help": None, "?": None, "napoveda": "cs", "pomoc": "cs", "hilfe": "de", "aide": "fr", "ayuda": "es",
+}
+_HUMAN = {"human": "en", "clovek": "cs", "mensch": "de", "humain": "fr", "humano": "es", "agent": None}
+_LANG = {"lang", "language", "jazyk", "sprache", "langue", "idioma"}
+_CHECK = {
+    "check": None, "test": None, "verify": "en", "zkontroluj": "cs", "zkontrolujte": "cs", "over": "cs",
+    "otestuj": "cs", "prufe": "de", "pruf": "de", "prufen": "de", "teste": "de", "uberprufe": "de",
+    "verifie": "fr", "verifier": "fr", "verifiez": "fr", "teste-moi": "fr", "controle": "fr",
+    "comprueba": "es", "comprobar": "es", "revisa": "es", "verifica": "es", "chequea": "es",
+}
+_KIND_WORDS = {
+    "mx": "mx", "dns": "mx", "domain": "domain", "domena": "domain", "domene": "domain", "domaine": "domain",
+    "dominio": "domain", "address": "address", "adresa": "address", "adresu": "address", "adresse": "address",
+    "direccion": "address", "port": "port", "puerto": "port", "server": "port", "serveur": "port",
+    "servidor": "port",
+}
+_FILLER = {
+    "my", "the", "moji", "muj", "moje", "meine", "mein", "die", "den", "das", "ma", "mon", "le", "la", "mi", "el",
+    "please", "prosim", "bitte", "svp", "stp", "por", "favor", "is", "up", "right", "ok", "mx?", "record",
+    "records", "je", "ist", "est", "es", "na", "auf", "sur", "en", "on", "at", "of", "de", "du", "del", "for",
+    "fur", "pour", "para", "pro", "a", "and", "und", "et", "y",
+}
+_HOST = re.compile(r"^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{1,62}\.?$", re.IGNORECASE)
+_ADDRESS_QUOTED = re.compile(r"[\"'«„“<]([^\"'«»„“”<>]*@[^\"'«»„“”<>]*)[\"'»“”>]")
+_HOST_PORT = re.compile(r"^\[?([^\s\[\]]+?)\]?:(\d{1,5})$")
+_PORT = re.compile(r"^\d{1,6}$")
+_IP_LITERAL = re.compile(r"^(?:\d+(?:\.\d+){0,3}|0x[0-9a-f.x]+|\[?[0-9a-f:.]*:[0-9a-f:.]*\]?)$", re.IGNORECASE)
+_NATURAL_PORT = re.compile(r"\b((?:[a-z0-9-]+\.)+[a-z]{2,}):(\d{1,5})\b", re.IGNORECASE)
+
+
+def _strip_punct(word: str) -> str:
+    return word.strip(",;!?()[]{}")
+
+
+def _targets(rest: str) -> CheckCommand | None:
+    """Work out what to check from the words after the command word."""
+    quoted = _ADDRESS_QUOTED.search(rest)
+    if quoted:
+        return CheckCommand("address", (quoted.group(1),))
+    words = [_strip_punct(w) for w in rest.split()]
+    words = [w for w in words if w]
+    kind: str | None = None
+    args: list[str] = []
+    for word in words:
+        folded = fold(word).rstrip(":.")
+        if not args and folded in _KIND_WORDS and kind is None:
+            kind = _KIND_WORDS[folded]
+            continue
+        if folded in _FILLER:
+            continue
+        args.append(word.rstrip(".") if not word.endswith("..") else word)
+    if not args:
+        return None
+    first = args[0]
+    if "@" in first:
+        return CheckCommand("address", (first,))
+    host_port = _HOST_PORT.match(first)
+    if host_port and (_HOST.match(host_port.group(1)) or _IP_LITERAL.match(host_port.group(1))):
+        return CheckCommand("port", (host_port.group(1), host_port.group(2)))
+    if len(args) >= 2 and _PORT.match(args[1]):
+        return CheckCommand("port", (first, args[1]))
+    if kind == "port":
+        return CheckCommand("port", tuple(args[:2]))
+    if kind in ("mx", "domain", "address"):
+        return CheckCommand(kind, (first,))  # type: ignore[arg-type]
+    if _HOST.match(first) or _IP_LITERAL.match(first):
+        return CheckCommand("domain", (first,))
+    return None
+
+
+def parse_command(text: str) -> Command | None:
+    """The command at the start of ``text``, or None when ``text`` is not a command.
+
+    Examples:
+        >>> parse_command("lang fr").argument
+        'fr'
+        >>> parse_command("prüfe example.com").check
+        CheckCommand(kind='domain', args=('example.com',))
+    """
+    stripped = text.strip()
+    if not stripped or len(stripped) > 500:
+        return None
+    stripped = stripped.lstrip("/!")
+    head, _, rest = stripped.partition(" ")
+    word = fold(head).rstrip(":,.!")
+    if word in _HELP and not rest.strip():
+        return Command("help", language=_HELP[word])
+    if word in _HUMAN and len(rest.split()) <= 3:
+        return Command("human", language=_HUMAN[word])
+    if word in _LANG and len(rest.split()) <= 1:
+        return Command("lang", argument=fold(rest.strip()))
+    if word in _CHECK:
+        return Command("check", check=_targets(rest), language=_CHECK[word])
+    natural = _NATURAL_PORT.search(stripped)
+    if natural and len(stripped.split()) <= 8:
+        return Command("check", check=CheckCommand("port", (natural.group(1), natural.group(2))))
+    return None
+
+
+def is_language(code: str) -> bool:
+    return code in LANGUAGES

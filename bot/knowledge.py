@@ -1,0 +1,350 @@
+"""Load and validate knowledge/: entries, provider facts, interface strings, priority rules.
+
+Everything is read once, validated whole, and frozen. A bad file stops start-up with a
+:class:`~bot.errors.KnowledgeError` that names the file and the entry.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import re
+import string
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from importlib import resources
+from importlib.resources.abc import Traversable
+from typing import Any
+
+from .errors import KnowledgeError
+from .models import LANGUAGES, Entry, Facts, Localized
+
+__all__ = ["CATEGORIES", "CHECKS", "KINDS", "Knowledge", "load_knowledge"]
+
+log = logging.getLogger(__name__)
+
+CATEGORIES = frozenset({"sending", "delivery", "reputation", "receiving", "dns", "settings", "account"})
+KINDS = frozenset({"error", "question"})
+CHECKS = frozenset({"mx", "address", "port", "domain"})
+_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+_CODE = re.compile(r"^(?:[245]\d\d|[245]\.\d{1,3}\.\d{1,3})$")
+_TEXT_FIELDS = ("title", "cause", "fix")
+_ENTRY_KEYS = {"id", "category", "kind", "checks", "codes", "signatures", *LANGUAGES}
+_PRIORITIES = ("low", "normal", "high", "urgent")
+
+
+@dataclass(frozen=True, slots=True)
+class PriorityRules:
+    """Triage priority rules, from knowledge/priority.toml.
+
+    Attributes:
+        by_entry: entry id -> priority.
+        by_category: category -> priority (when the entry has no rule of its own).
+        unknown: priority of a ticket no entry matched.
+        urgent_words: words that raise a ticket's tone to urgent (folded, any language).
+        angry_words: words of an angry or urgent tone, which send a ticket to a human.
+        raise_on_tone: True when an urgent tone raises the priority one step.
+    """
+
+    by_entry: tuple[tuple[str, str], ...]
+    by_category: tuple[tuple[str, str], ...]
+    unknown: str
+    urgent_words: tuple[str, ...]
+    angry_words: tuple[str, ...]
+    raise_on_tone: bool
+
+
+class Knowledge:
+    """The loaded knowledge base: entries, facts, interface strings and priority rules.
+
+    Use :func:`load_knowledge` (cached) rather than building one by hand.
+    """
+
+    def __init__(
+        self,
+        entries: tuple[Entry, ...],
+        facts: Facts,
+        ui: Mapping[str, Mapping[str, str]],
+        priority: PriorityRules,
+    ) -> None:
+        self.entries = entries
+        self.facts = facts
+        self.priority = priority
+        self._by_id = {entry.id: entry for entry in entries}
+        self._facts = facts.as_dict()
+        self._ui = {lang: dict(table) for lang, table in ui.items()}
+        self._rendered: dict[tuple[str, str], Localized] = {}
+
+    @property
+    def ids(self) -> tuple[str, ...]:
+        return tuple(self._by_id)
+
+    def entry(self, entry_id: str) -> Entry:
+        """The entry with this id.
+
+        Raises:
+            KeyError: no such entry.
+        """
+        return self._by_id[entry_id]
+
+    def render(self, entry_id: str, language: str) -> Localized:
+        """The entry's texts in ``language`` with the provider's facts filled in.
+
+        Raises:
+            KeyError: no such entry or language.
+        """
+        key = (entry_id, language)
+        cached = self._rendered.get(key)
+        if cached is None:
+            raw = self._by_id[entry_id].text(language)
+            cached = Localized(
+                title=raw.title.format_map(self._facts),
+                cause=raw.cause.format_map(self._facts),
+                fix=raw.fix.format_map(self._facts),
+                questions=raw.questions,
+            )
+            self._rendered[key] = cached
+        return cached
+
+    def ui_keys(self) -> frozenset[str]:
+        return frozenset(self._ui["en"])
+
+    def ui_text(self, language: str, key: str, **params: object) -> str:
+        """A localised interface string with facts and ``params`` filled in.
+
+        Falls back to English when ``language`` is not one of the five.
+
+        Raises:
+            KeyError: no such key, or a placeholder is not given.
+        """
+        table = self._ui.get(language) or self._ui["en"]
+        template = table[key]
+        values: dict[str, object] = dict(self._facts)
+        values.update(params)
+        return template.format_map(values)
+
+
+def _fields(template: str) -> set[str]:
+    try:
+        return {name for _, name, _, _ in string.Formatter().parse(template) if name is not None}
+    except ValueError as exc:
+        raise ValueError(f"bad braces: {exc}") from None
+
+
+def _flatten(table: Mapping[str, Any], prefix: str = "") -> Iterable[tuple[str, Any]]:
+    for key, value in table.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            yield from _flatten(value, name + ".")
+        else:
+            yield name, value
+
+
+def _read(node: Traversable, label: str) -> dict[str, Any]:
+    try:
+        return tomllib.loads(node.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise KnowledgeError(f"not valid TOML: {exc}", path=label) from exc
+
+
+def _str_tuple(value: Any, field: str, label: str, entry_id: str | None) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(item, str) and item.strip() for item in value):
+        raise KnowledgeError(f"{field} must be a list of non-empty strings", path=label, entry_id=entry_id)
+    return tuple(item.strip() for item in value)
+
+
+def _load_facts(node: Traversable) -> Facts:
+    label = "provider.toml"
+    data = _read(node, label)
+    values: list[tuple[str, str]] = []
+    for key, value in data.items():
+        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+            raise KnowledgeError(f"fact {key!r} must be a string or a number", path=label)
+        values.append((key, str(value)))
+    if not values:
+        raise KnowledgeError("no facts", path=label)
+    return Facts(tuple(values))
+
+
+def _check_template(template: str, facts: Mapping[str, str], label: str, entry_id: str, where: str) -> None:
+    try:
+        names = _fields(template)
+    except ValueError as exc:
+        raise KnowledgeError(f"{where}: {exc}", path=label, entry_id=entry_id) from None
+    unknown = sorted(name for name in names if name not in facts)
+    if unknown:
+        raise KnowledgeError(f"{where}: unknown fact {{{unknown[0]}}}", path=label, entry_id=entry_id)
+
+
+def _load_entry(node: Traversable, facts: Mapping[str, str]) -> Entry:
+    label = f"entries/{node.name}"
+    data = _read(node, label)
+    entry_id = data.get("id")
+    if not isinstance(entry_id, str) or not _ID.match(entry_id):
+        raise KnowledgeError("id must be a lower-case slug", path=label, entry_id=str(entry_id))
+    if node.name != f"{entry_id}.toml":
+        raise KnowledgeError(f"id {entry_id!r} differs from the file name", path=label, entry_id=entry_id)
+    extra = sorted(set(data) - _ENTRY_KEYS)
+    if extra:
+        raise KnowledgeError(f"unknown field {extra[0]!r}", path=label, entry_id=entry_id)
+    category = data.get("category")
+    if category not in CATEGORIES:
+        raise KnowledgeError(f"category must be one of {sorted(CATEGORIES)}", path=label, entry_id=entry_id)
+    kind = data.get("kind")
+    if kind not in KINDS:
+        raise KnowledgeError(f"kind must be one of {sorted(KINDS)}", path=label, entry_id=entry_id)
+    checks = _str_tuple(data.get("checks", []), "checks", label, entry_id) if data.get("checks") else ()
+    bad_checks = [check for check in checks if check not in CHECKS]
+    if bad_checks:
+        raise KnowledgeError(f"unknown check {bad_checks[0]!r}", path=label, entry_id=entry_id)
+    codes = _str_tuple(data.get("codes", []), "codes", label, entry_id) if data.get("codes") else ()
+    bad_codes = [code for code in codes if not _CODE.match(code)]
+    if bad_codes:
+        raise KnowledgeError(f"bad status code {bad_codes[0]!r}", path=label, entry_id=entry_id)
+    signatures = _str_tuple(data.get("signatures"), "signatures", label, entry_id)
+    texts: list[tuple[str, Localized]] = []
+    for language in LANGUAGES:
+        table = data.get(language)
+        if not isinstance(table, dict):
+            raise KnowledgeError(f"missing language {language!r}", path=label, entry_id=entry_id)
+        for field in _TEXT_FIELDS:
+            value = table.get(field)
+            if not isinstance(value, str) or not value.strip():
+                raise KnowledgeError(f"[{language}] missing {field}", path=label, entry_id=entry_id)
+            _check_template(value, facts, label, entry_id, f"[{language}] {field}")
+        questions = _str_tuple(table.get("questions"), f"[{language}] questions", label, entry_id)
+        extra_fields = sorted(set(table) - {*_TEXT_FIELDS, "questions"})
+        if extra_fields:
+            raise KnowledgeError(f"[{language}] unknown field {extra_fields[0]!r}", path=label, entry_id=entry_id)
+        texts.append(
+            (
+                language,
+                Localized(
+                    title=table["title"].strip(),
+                    cause=table["cause"].strip(),
+                    fix=table["fix"].strip(),
+                    questions=questions,
+                ),
+            )
+        )
+    return Entry(
+        id=entry_id,
+        category=category,
+        kind=kind,
+        signatures=signatures,
+        codes=codes,
+        checks=checks,
+        texts=tuple(texts),
+    )
+
+
+def _load_ui(nodes: Iterable[Traversable], facts: Mapping[str, str]) -> dict[str, dict[str, str]]:
+    ui: dict[str, dict[str, str]] = {language: {} for language in LANGUAGES}
+    owner: dict[str, str] = {}
+    for node in nodes:
+        label = node.name
+        data = _read(node, label)
+        keys_by_language: dict[str, set[str]] = {}
+        for language in LANGUAGES:
+            table = data.get(language)
+            if not isinstance(table, dict):
+                raise KnowledgeError(f"missing language {language!r}", path=label)
+            flat = dict(_flatten(table))
+            for key, value in flat.items():
+                if not isinstance(value, str) or not value.strip():
+                    raise KnowledgeError(f"[{language}] {key} must be a non-empty string", path=label)
+                if key in owner and owner[key] != label:
+                    raise KnowledgeError(f"key {key!r} is defined in {owner[key]} too", path=label)
+                owner[key] = label
+                ui[language][key] = value
+            keys_by_language[language] = set(flat)
+        reference = keys_by_language["en"]
+        for language, keys in keys_by_language.items():
+            missing = sorted(reference - keys) or sorted(keys - reference)
+            if missing:
+                raise KnowledgeError(f"[{language}] key {missing[0]!r} is not in every language", path=label)
+        for key in reference:
+            try:
+                expected = _fields(ui["en"][key])
+                for language in LANGUAGES:
+                    if _fields(ui[language][key]) != expected:
+                        raise KnowledgeError(f"[{language}] {key}: placeholders differ from [en]", path=label)
+            except ValueError as exc:
+                raise KnowledgeError(f"{key}: {exc}", path=label) from None
+    return ui
+
+
+def _load_priority(node: Traversable | None, ids: set[str]) -> PriorityRules:
+    label = "priority.toml"
+    data = _read(node, label) if node is not None else {}
+
+    def _level(value: Any, where: str) -> str:
+        if value not in _PRIORITIES:
+            raise KnowledgeError(f"{where}: priority must be one of {', '.join(_PRIORITIES)}", path=label)
+        return str(value)
+
+    by_entry = data.get("entry", {})
+    by_category = data.get("category", {})
+    if not isinstance(by_entry, dict) or not isinstance(by_category, dict):
+        raise KnowledgeError("[entry] and [category] must be tables", path=label)
+    for entry_id in by_entry:
+        if entry_id not in ids:
+            raise KnowledgeError(f"[entry] names an unknown entry {entry_id!r}", path=label, entry_id=entry_id)
+    for category in by_category:
+        if category not in CATEGORIES:
+            raise KnowledgeError(f"[category] names an unknown category {category!r}", path=label)
+    tone = data.get("tone", {})
+    return PriorityRules(
+        by_entry=tuple((k, _level(v, f"entry.{k}")) for k, v in by_entry.items()),
+        by_category=tuple((k, _level(v, f"category.{k}")) for k, v in by_category.items()),
+        unknown=_level(data.get("unknown", "normal"), "unknown"),
+        urgent_words=_str_tuple(tone.get("urgent", []), "tone.urgent", label, None) if tone.get("urgent") else (),
+        angry_words=_str_tuple(tone.get("angry", []), "tone.angry", label, None) if tone.get("angry") else (),
+        raise_on_tone=bool(tone.get("raise_priority", True)),
+    )
+
+
+def load_from(root: Traversable) -> Knowledge:
+    """Load and validate the knowledge base under ``root``.
+
+    Raises:
+        KnowledgeError: any file is invalid; the error names the file and the entry.
+    """
+    provider = root / "provider.toml"
+    if not provider.is_file():
+        raise KnowledgeError("missing provider facts", path="provider.toml")
+    facts = _load_facts(provider)
+    fact_map = facts.as_dict()
+    entries_dir = root / "entries"
+    nodes = sorted((n for n in entries_dir.iterdir() if n.name.endswith(".toml")), key=lambda n: n.name)
+    if not nodes:
+        raise KnowledgeError("no entries", path="entries/")
+    entries: list[Entry] = []
+    seen: dict[str, str] = {}
+    for node in nodes:
+        entry = _load_entry(node, fact_map)
+        if entry.id in seen:
+            raise KnowledgeError(f"duplicate id (also in {seen[entry.id]})", path=node.name, entry_id=entry.id)
+        seen[entry.id] = node.name
+        entries.append(entry)
+    ui_nodes = sorted(
+        (n for n in root.iterdir() if n.name.startswith("ui") and n.name.endswith(".toml")), key=lambda n: n.name
+    )
+    if not any(n.name == "ui.toml" for n in ui_nodes):
+        raise KnowledgeError("missing interface strings", path="ui.toml")
+    ui = _load_ui(ui_nodes, fact_map)
+    priority_node = root / "priority.toml"
+    priority = _load_priority(priority_node if priority_node.is_file() else None, set(seen))
+    log.debug("knowledge loaded: %d entries, %d interface strings", len(entries), len(ui["en"]))
+    return Knowledge(tuple(entries), facts, ui, priority)
+
+
+@functools.cache
+def load_knowledge() -> Knowledge:
+    """The packaged knowledge base, loaded once.
+
+    Raises:
+        KnowledgeError: the packaged files are invalid.
+    """
+    return load_from(resources.files("knowledge"))

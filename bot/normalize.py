@@ -1,0 +1,249 @@
+"""Turn what people paste into something a matcher can compare.
+
+A paste carries variable parts (host names, addresses, IPs, queue ids, dates) that say
+nothing about *which* problem it is: they are masked. SMTP status codes (``550``) and
+enhanced codes (``5.1.1``, qmail's ``#4.4.1``) say a lot: they are kept as tokens of their
+own. Diacritics are folded away so that "schranka" finds "schránka".
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+__all__ = [
+    "MAX_CHARS",
+    "Cleaned",
+    "clean_input",
+    "error_line",
+    "fold",
+    "mask",
+    "own_words",
+    "status_codes",
+    "tokens",
+]
+
+MAX_CHARS = 20_000
+"""How much of a paste is read; the rest is cut with a note in the reply."""
+
+_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+_EMAIL = re.compile(r"<?[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)*\s*>?", re.UNICODE)
+_SPACED_ADDRESS = re.compile(r"<\s+[^<>@\s]+@[^<>\s]+\s*>|<[^<>@\s]+@[^<>\s]+\s+>")
+_URL = re.compile(r"\b(?:https?|ftp)://\S+", re.IGNORECASE)
+_IPV4 = re.compile(r"\[?\b(?:\d{1,3}\.){3}\d{1,3}\b\]?(?::\d+)?")
+_IPV6 = re.compile(r"\[?(?:ipv6:)?\b(?:[0-9a-f]{1,4}:){2,7}[0-9a-f]{0,4}\b\]?", re.IGNORECASE)
+_HOST = re.compile(r"\b((?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{1,24})\b\.?", re.IGNORECASE)
+_ENHANCED = re.compile(r"(?<![\d.])#?([245])\.(\d{1,3})\.(\d{1,3})(?![\d]|\.\d)")
+_BASIC = re.compile(r"(?<![\w.#-])([45]\d\d)(?=[\s\-:,;)\]]|$)(?!\s*(?:mb|kb|gb|mo|ko|go|bytes?)\b)", re.IGNORECASE)
+_QUEUE_ID = re.compile(r"\b(?=[a-z0-9]*\d)(?=[a-z0-9]*[a-z])[a-z0-9]{8,}\b", re.IGNORECASE)
+_DATE = re.compile(
+    r"\b\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}\b|\b\d{1,2}:\d{2}(?::\d{2})?\b|"
+    r"\b(?:mon|tue|wed|thu|fri|sat|sun),?\s|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\s+\d{1,2}\b",
+    re.IGNORECASE,
+)
+_NUMBER = re.compile(r"\b\d+\b")
+_WORD = re.compile(r"[a-z0-9_]+")
+_SERVICE_LABELS = frozenset({"smtp", "pop", "pop3", "imap", "mail", "mx", "ssl", "ns", "webmail", "mta", "relay"})
+_STEM = 6
+
+# Known TLDs are not needed: a "host" is dotted labels ending in letters. File names such as
+# "message.txt" or "config.php" are rare in mail pastes; the cost of masking them is small.
+
+
+@dataclass(frozen=True, slots=True)
+class Cleaned:
+    """Input made safe to process.
+
+    Attributes:
+        text: the text without control and zero-width characters, cut to ``MAX_CHARS``.
+        problem: ``None``, or why there is nothing to answer (``empty``, ``binary``, ``no_words``).
+        truncated: True when the input was cut.
+    """
+
+    text: str
+    problem: str | None
+    truncated: bool
+
+
+def clean_input(raw: str | bytes) -> Cleaned:
+    """Make any input safe to process: decode, drop control and zero-width characters, cut.
+
+    Returns:
+        The cleaned text, and ``problem`` set when there is nothing to answer.
+    """
+    if isinstance(raw, bytes):
+        if b"\x00" in raw[:4096]:
+            return Cleaned("", "binary", False)
+        raw = raw.decode("utf-8", errors="replace")
+    sample = raw[:4096]
+    if sample:
+        nul_or_bad = sum(1 for ch in sample if ch == "\x00" or ch == "\ufffd")
+        controls = len(_CONTROL.findall(sample))
+        if nul_or_bad > 0 and (nul_or_bad + controls) / len(sample) > 0.02 or controls / len(sample) > 0.3:
+            return Cleaned("", "binary", False)
+    truncated = len(raw) > MAX_CHARS
+    text = raw[:MAX_CHARS] if truncated else raw
+    text = text.translate(_ZERO_WIDTH)
+    text = _CONTROL.sub(" ", text).replace("\r\n", "\n").replace("\r", "\n")
+    stripped = text.strip()
+    if not stripped:
+        return Cleaned("", "empty", truncated)
+    if not any(ch.isalnum() for ch in stripped):
+        return Cleaned(stripped, "no_words", truncated)
+    return Cleaned(stripped, None, truncated)
+
+
+def fold(text: str) -> str:
+    """Lower case without diacritics: "Schránka" -> "schranka", "Größe" -> "grosse"."""
+    text = text.lower().replace("ß", "ss").replace("ø", "o").replace("ł", "l").replace("đ", "d")
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def status_codes(text: str) -> tuple[str, ...]:
+    """The SMTP and enhanced status codes in ``text``, in order, without repeats.
+
+    "550 5.1.1 <a@b>: User unknown (#5.1.1)" -> ("550", "5.1.1").
+    """
+    found: list[str] = []
+    for match in _ENHANCED.finditer(text):
+        code = ".".join(match.groups())
+        if code not in found:
+            found.append(code)
+    masked = _ENHANCED.sub(" ", text)
+    masked = _IPV4.sub(" ", masked)
+    for match in _BASIC.finditer(masked):
+        code = match.group(1)
+        if code not in found:
+            found.append(code)
+    return tuple(found)
+
+
+def _host_token(match: re.Match[str]) -> str:
+    first = match.group(1).split(".", 1)[0].lower()
+    label = first if first in ("pop3", "imap4") else first.rstrip("0123456789")
+    return f" {label} host " if label in _SERVICE_LABELS else " host "
+
+
+def mask(text: str) -> str:
+    """Fold ``text`` and replace its variable parts with placeholders.
+
+    Status codes become ``zc550`` / ``zc5x1x1`` tokens; addresses ``addr``; hosts ``host``
+    (keeping a service label: ``smtp.example.com`` -> ``smtp host``); IPs ``ip``; queue ids,
+    dates and other numbers disappear.
+    """
+    text = fold(text)
+    text = _URL.sub(" url ", text)
+    text = _SPACED_ADDRESS.sub(" addr spacedaddr ", text)
+    text = _EMAIL.sub(" addr ", text)
+    text = _ENHANCED.sub(lambda m: " zc{}x{}x{} ".format(*m.groups()), text)
+    text = _IPV4.sub(" ip ", text)
+    text = _IPV6.sub(" ip ", text)
+    text = _HOST.sub(_host_token, text)
+    text = _BASIC.sub(lambda m: f" zc{m.group(1)} ", text)
+    text = _DATE.sub(" ", text)
+    text = _QUEUE_ID.sub(" ", text)
+    text = _NUMBER.sub(" ", text)
+    return text
+
+
+def _stem(word: str) -> str:
+    if word.startswith("zc") or len(word) <= _STEM:
+        return word
+    return word[:_STEM]
+
+
+def tokens(text: str) -> list[str]:
+    """The stemmed tokens of ``text`` after masking (codes kept as ``zc`` tokens)."""
+    return [_stem(word) for word in _WORD.findall(mask(text)) if len(word) > 1 and not word.isdigit()]
+
+
+# --- what the person wrote, without what they pasted ---------------------------------
+
+_FENCE = re.compile(r"```.*?(?:```|$)", re.DOTALL)
+_INLINE = re.compile(r"`[^`\n]*`")
+_QUOTED = re.compile(r"\"[^\"\n]{12,}\"|'[^'\n]{16,}'|«[^»\n]{12,}»|„[^“\n]{12,}“|“[^”\n]{12,}”")
+_PASTE_MARKERS = re.compile(
+    r"\b(?:sorry,|error:|failed:|said:|reason:|diagnostic|remote-mta|final-recipient|status:|"
+    r"smtp;|rcpt to|mail from|delivery|undeliverable|undelivered|recipient|mailbox|"
+    r"permanent|temporary|deferred|rejected|refused|bounced?|postmaster|mailer-daemon|"
+    r"could not be delivered|couldn't be delivered|wasn't able|message|the following|host)\b",
+    re.IGNORECASE,
+)
+_ENGLISH_FUNCTION = re.compile(r"\b(?:the|was|wasn't|isn't|not|has|been|this|your|to|of|is|by|for|from|with)\b")
+
+
+def _looks_pasted(line: str) -> bool:
+    stripped = line.strip()
+    if not stripped:
+        return True
+    if stripped.startswith((">", "|", "#", "$ ", "[", "**", "--", "==", "<")):
+        return True
+    folded = fold(stripped)
+    markers = len(_PASTE_MARKERS.findall(folded))
+    english = len(_ENGLISH_FUNCTION.findall(folded))
+    words = len(folded.split())
+    coded = bool(_ENHANCED.search(stripped) or _BASIC.search(stripped))
+    if coded and (markers >= 1 or english * 3 >= words):
+        return True
+    return markers >= 2 or (markers >= 1 and english >= 2 and english * 4 >= words)
+
+
+def own_words(text: str) -> str:
+    """What the person wrote in their own words: pasted errors, logs and quotes removed.
+
+    Language detection runs on this, since a pasted bounce is usually English whatever
+    language its sender speaks.
+    """
+    text = _FENCE.sub("\n", text)
+    text = _INLINE.sub(" ", text)
+    text = _QUOTED.sub(" ", text)
+    kept: list[str] = []
+    for line in text.split("\n"):
+        if _looks_pasted(line):
+            # a sentence of one's own may precede a paste on the same line: "Bekomme: Sorry, ..."
+            head = re.split(r":\s|\s[-–]\s", line, maxsplit=1)[0]
+            if head != line and not _looks_pasted(head):
+                kept.append(head)
+            continue
+        kept.append(line)
+    own = " ".join(kept)
+    own = _ENHANCED.sub(" ", own)
+    own = _BASIC.sub(" ", own)
+    own = _URL.sub(" ", own)
+    own = _EMAIL.sub(" ", own)
+    own = _IPV4.sub(" ", own)
+    own = _HOST.sub(" ", own)
+    return re.sub(r"\s+", " ", own).strip()
+
+
+_ERRORISH = re.compile(
+    r"\b(?:error|failed|failure|denied|rejected|refused|unknown|sorry|not found|blocked|quota|full|"
+    r"timed? ?out|unable|invalid|not allowed|does not exist|doesn't exist|no such|unavailable|"
+    r"too many|too large|exceeds|spam|blacklist|blocklist|listed|relay|tls|certificate|authentication|"
+    r"dmarc|spf|dkim|no data record|non-existing|couldn't|could not|wasn't able|try again)\b",
+    re.IGNORECASE,
+)
+
+
+def error_line(text: str) -> str | None:
+    """The line of a paste most likely to be the error itself, verbatim, or None.
+
+    The line with a status code and the most error words wins; a line of the person's own
+    words is never chosen when it has no code.
+    """
+    best: tuple[int, str] | None = None
+    for raw in text.replace("```", "\n").split("\n"):
+        line = raw.strip().strip("`>").strip()
+        if len(line) < 8:
+            continue
+        score = 3 * bool(_ENHANCED.search(line) or _BASIC.search(line)) + len(_ERRORISH.findall(line))
+        if score >= 2 and (best is None or score > best[0]):
+            best = (score, line)
+    if best is None:
+        return None
+    line = best[1]
+    return line if len(line) <= 300 else line[:297] + "..."
