@@ -120,29 +120,27 @@ def plot_report(report: Report, path: str) -> None:
         OSError: the file cannot be written.
     """
     from matplotlib.figure import Figure  # lazy: only --plot needs it
+    from matplotlib.ticker import MaxNLocator
 
-    days = [datetime.strptime(d.day, "%Y-%m-%d").replace(tzinfo=UTC) for d in report.days]
-    figure = Figure(figsize=(10, 5), layout="constrained")
+    noons = [datetime.strptime(d.day, "%Y-%m-%d").replace(tzinfo=UTC, hour=12) for d in report.days]
+    answered = [d.answered for d in report.days]
+    figure = Figure(figsize=(10, 5.5), layout="constrained")
     answers, votes = figure.subplots(2, 1, sharex=True)
-    if days:
-        answers.bar(days, [d.answered for d in report.days], color="#2e7d32", label="answered")
-        answers.bar(
-            days,
-            [d.unanswered for d in report.days],
-            bottom=[d.answered for d in report.days],
-            color="#c62828",
-            label="not answered",
-        )
-        votes.plot(days, [d.up for d in report.days], marker="o", color="#1565c0", label="helpful")
-        votes.plot(days, [d.down for d in report.days], marker="o", color="#ef6c00", label="not helpful")
-    answers.set_ylabel("messages + tickets")
-    answers.set_title(f"mailmedic {_when(report.since)} .. {_when(report.until)} UTC")
-    answers.legend(loc="upper left")
-    votes.set_ylabel("feedback")
-    votes.legend(loc="upper left")
-    start = datetime.fromtimestamp(report.since, UTC)
-    end = datetime.fromtimestamp(report.until, UTC)
-    votes.set_xlim(start - timedelta(hours=12), end + timedelta(hours=12))
+    answers.bar(noons, answered, width=0.8, color="#2e7d32", label="answered")
+    answers.bar(
+        noons, [d.unanswered for d in report.days], width=0.8, bottom=answered, color="#c62828", label="not answered"
+    )
+    votes.plot(noons, [d.up for d in report.days], marker="o", color="#1565c0", label="helpful")
+    votes.plot(noons, [d.down for d in report.days], marker="o", color="#ef6c00", label="not helpful")
+    for axes, label in ((answers, "messages and tickets"), (votes, "feedback")):
+        axes.set_ylabel(label)
+        axes.set_ylim(bottom=0)
+        axes.yaxis.set_major_locator(MaxNLocator(integer=True))
+        axes.legend(loc="upper left")
+        axes.grid(axis="y", alpha=0.3)
+    answers.set_title(f"mailmedic, {_when(report.since)} .. {_when(report.until)} UTC")
+    if noons:  # whole days, the period's first and last included
+        votes.set_xlim(min(noons) - timedelta(hours=12), max(noons) + timedelta(hours=12))
     figure.autofmt_xdate()
     figure.savefig(path, format="png", dpi=100)
 

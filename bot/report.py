@@ -17,7 +17,7 @@ import logging
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from rapidfuzz import fuzz, process
@@ -36,6 +36,7 @@ UNANSWERED = frozenset({"suggest", "suggested", "unknown"})
 
 _MAX_GROUPED = 5000
 _SHOWN_CHARS = 200
+_MAX_FILLED_DAYS = 400
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,7 +205,8 @@ def build_report(source: ReportSource, since: float, until: float, *, similarity
             for entry, c in sorted(per_entry.items(), key=lambda kv: (-kv[1]["down"], -kv[1]["up"], kv[0] or ""))
         ),
         days=tuple(
-            Day(day, c["answered"], c["unanswered"], c["up"], c["down"]) for day, c in sorted(days.items())
+            Day(day, c["answered"], c["unanswered"], c["up"], c["down"])
+            for day, c in sorted(_every_day(since, until, days).items())
         ),
     )
 
@@ -259,6 +261,20 @@ def _ranked(values: Iterable[str]) -> tuple[tuple[str, int], ...]:
 def _line(text: str) -> str:
     line = " ".join(text.split())
     return line if len(line) <= _SHOWN_CHARS else line[: _SHOWN_CHARS - 1] + "…"
+
+
+def _every_day(since: float, until: float, days: dict[str, Counter[str]]) -> dict[str, Counter[str]]:
+    """``days`` with the quiet days of the period added (up to about a year), for a plot."""
+    first = datetime.fromtimestamp(since, UTC).date()
+    last = datetime.fromtimestamp(until - 1e-6, UTC).date()
+    if (last - first).days > _MAX_FILLED_DAYS:
+        return days
+    filled = dict(days)
+    day = first
+    while day <= last:
+        filled.setdefault(day.isoformat(), Counter())
+        day += timedelta(days=1)
+    return filled
 
 
 def _day(at: float) -> str:
