@@ -35,6 +35,7 @@ from starlette.routing import BaseRoute
 
 from bot.config import Settings
 from bot.errors import ConfigError
+from bot.knowledge import load_knowledge
 from bot.service import SupportBot
 from bot.store import Store, open_store
 
@@ -47,13 +48,16 @@ log = logging.getLogger(__name__)
 _GRACE_SECONDS = 10
 
 
-async def serve(settings: Settings, *, sock: socket.socket | None = None) -> None:
-    """Run until SIGTERM/SIGINT (or cancellation), then shut down gracefully.
+async def serve(
+    settings: Settings, *, sock: socket.socket | None = None, stop: asyncio.Event | None = None
+) -> None:
+    """Run until SIGTERM/SIGINT (or ``stop`` is set), then shut down gracefully.
 
     Args:
         settings: the configuration (``Settings.from_env()``).
         sock: an already bound listening socket to serve on instead of ``host:port``
             (for tests and the load script, which bind port 0).
+        stop: set it to stop the service as a signal would (for embedding and tests).
 
     Raises:
         ConfigError: the store cannot be opened, or a platform is half configured.
@@ -61,14 +65,25 @@ async def serve(settings: Settings, *, sock: socket.socket | None = None) -> Non
     """
     store = open_store(settings.db)
     try:
-        bot = SupportBot(settings=settings, store=store)
-        await _serve_bot(bot, settings, sock)
+        bot = SupportBot(settings=settings, store=store, checker=_checker(settings))
+        await _serve_bot(bot, settings, sock, stop)
     finally:
         store.close()
         log.info("store closed")
 
 
-async def _serve_bot(bot: SupportBot, settings: Settings, sock: socket.socket | None) -> None:
+def _checker(settings: Settings) -> Any:
+    """The DNS and port checker, when this build has it (as ``mailmedic chat`` does)."""
+    try:
+        from bot.checks.runner import default_checker  # type: ignore[import-not-found]
+    except ImportError:
+        return None
+    return default_checker(settings, load_knowledge())
+
+
+async def _serve_bot(
+    bot: SupportBot, settings: Settings, sock: socket.socket | None, stop: asyncio.Event | None
+) -> None:
     extra_routes: list[BaseRoute] = []
     background: list[tuple[str, Any]] = []
     if settings.slack_app_token:
@@ -103,13 +118,23 @@ async def _serve_bot(bot: SupportBot, settings: Settings, sock: socket.socket | 
         ws="none",
     )
     server = uvicorn.Server(config)
+    watcher = asyncio.ensure_future(_exit_on(stop, server)) if stop is not None else None
     try:
         with _signals_end_serving():
             await server.serve(sockets=[sock] if sock is not None else None)
     finally:
+        if watcher is not None:
+            watcher.cancel()
+            await asyncio.gather(watcher, return_exceptions=True)
         for name, handle in reversed(background):
             await _stop(name, handle)
     log.info("stopped")
+
+
+async def _exit_on(stop: asyncio.Event, server: uvicorn.Server) -> None:
+    await stop.wait()
+    log.info("stop requested")
+    server.should_exit = True
 
 
 @contextmanager
