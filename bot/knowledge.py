@@ -20,7 +20,7 @@ from typing import Any
 from .errors import KnowledgeError
 from .models import LANGUAGES, Entry, Facts, Localized
 
-__all__ = ["CATEGORIES", "CHECKS", "KINDS", "Knowledge", "load_knowledge"]
+__all__ = ["CATEGORIES", "CHECKS", "KINDS", "Knowledge", "Lexicon", "PriorityRules", "load_from", "load_knowledge"]
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +55,19 @@ class PriorityRules:
     raise_on_tone: bool
 
 
+@dataclass(frozen=True, slots=True)
+class Lexicon:
+    """Words that say nothing about which problem a message is about (knowledge/lexicon.toml).
+
+    Attributes:
+        stopwords: folded function words of the five languages.
+        boilerplate: the frame lines delivery reports put around their cause.
+    """
+
+    stopwords: frozenset[str]
+    boilerplate: tuple[str, ...]
+
+
 class Knowledge:
     """The loaded knowledge base: entries, facts, interface strings and priority rules.
 
@@ -67,8 +80,10 @@ class Knowledge:
         facts: Facts,
         ui: Mapping[str, Mapping[str, str]],
         priority: PriorityRules,
+        lexicon: Lexicon | None = None,
     ) -> None:
         self.entries = entries
+        self.lexicon = lexicon or Lexicon(frozenset(), ())
         self.facts = facts
         self.priority = priority
         self._by_id = {entry.id: entry for entry in entries}
@@ -305,6 +320,24 @@ def _load_priority(node: Traversable | None, ids: set[str]) -> PriorityRules:
     )
 
 
+def _load_lexicon(node: Traversable | None) -> Lexicon:
+    if node is None:
+        return Lexicon(frozenset(), ())
+    label = "lexicon.toml"
+    data = _read(node, label)
+    stop = data.get("stopwords", {})
+    if not isinstance(stop, dict) or not all(isinstance(v, str) for v in stop.values()):
+        raise KnowledgeError("[stopwords] must map languages to strings of words", path=label)
+    unknown = sorted(set(stop) - set(LANGUAGES))
+    if unknown:
+        raise KnowledgeError(f"[stopwords] names an unknown language {unknown[0]!r}", path=label)
+    from .normalize import fold
+
+    words = frozenset(fold(word) for text in stop.values() for word in text.split())
+    lines = data.get("boilerplate", {}).get("lines", [])
+    return Lexicon(words, _str_tuple(lines, "boilerplate.lines", label, None) if lines else ())
+
+
 def load_from(root: Traversable) -> Knowledge:
     """Load and validate the knowledge base under ``root``.
 
@@ -336,8 +369,10 @@ def load_from(root: Traversable) -> Knowledge:
     ui = _load_ui(ui_nodes, fact_map)
     priority_node = root / "priority.toml"
     priority = _load_priority(priority_node if priority_node.is_file() else None, set(seen))
+    lexicon_node = root / "lexicon.toml"
+    lexicon = _load_lexicon(lexicon_node if lexicon_node.is_file() else None)
     log.debug("knowledge loaded: %d entries, %d interface strings", len(entries), len(ui["en"]))
-    return Knowledge(tuple(entries), facts, ui, priority)
+    return Knowledge(tuple(entries), facts, ui, priority, lexicon)
 
 
 @functools.cache

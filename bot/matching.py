@@ -23,6 +23,7 @@ from __future__ import annotations
 import functools
 import logging
 import math
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Literal
@@ -31,7 +32,7 @@ from rapidfuzz import fuzz, process
 
 from .knowledge import Knowledge
 from .models import LANGUAGES
-from .normalize import tokens
+from .normalize import fold, mask, tokens
 
 __all__ = ["Match", "Matcher", "Outcome"]
 
@@ -40,9 +41,22 @@ log = logging.getLogger(__name__)
 Outcome = Literal["answer", "suggest", "unknown"]
 
 _MAX_QUERY_TOKENS = 1500
-_FUZZY_MIN_LEN = 5
-_FUZZY_CUTOFF = 80.0
+_FUZZY_MIN_LEN = 6
+_FUZZY_CUTOFF = 84.0
 _MAX_FUZZY_LOOKUPS = 40
+_STEM = 6
+_WORDS = re.compile(r"[a-z0-9_]+")
+_UNKNOWN_WEIGHT = 1.6  # a word the index does not know: about the weight of a word 6 entries share
+_BOILERPLATE_WEIGHT = 0.1  # a word of a delivery report's frame
+_TF_HALF = 0.6  # how fast repeated use of a word by one entry saturates
+_SIG_MIN_MASS = 9.0  # a signature with less idf mass than this cannot alone prove a match
+_EVIDENCE_SCALE = 2.5  # how much distinctive evidence makes a match credible
+_W_EXPLAINED = 0.45
+_W_QUESTION = 0.35
+_W_SIGNATURE = 0.45
+_SLOPE = 12.0
+_MIDPOINT = 0.266  # a raw score of 0.3 with a clear margin is a 0.6 confidence
+_QUESTION_IN_REPORT = 0.75
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,33 +96,44 @@ class Matcher:
         self.answer_threshold = answer_threshold
         self.suggest_threshold = suggest_threshold
         self._ids = knowledge.ids
-        per_entry_tokens: list[set[str]] = []
+        self._questions = {i for i, entry_id in enumerate(self._ids) if knowledge.entry(entry_id).kind == "question"}
+        tf: list[dict[str, float]] = []
         raw_phrasings: list[tuple[int, Literal["sig", "q"], set[str]]] = []
+        words: set[str] = set()
         for index, entry_id in enumerate(self._ids):
             entry = knowledge.entry(entry_id)
-            vocab: set[str] = set()
+            counts: dict[str, float] = defaultdict(float)
+
+            def _add(text: str, kind: Literal["sig", "q"] | None, weight: float) -> None:
+                toks = tokens(text)
+                words.update(_WORDS.findall(fold(text)))
+                for tok in set(toks):
+                    counts[tok] += weight
+                if kind is not None and toks:
+                    raw_phrasings.append((index, kind, set(toks)))
+
             for signature in entry.signatures:
-                toks = set(tokens(signature))
-                if toks:
-                    raw_phrasings.append((index, "sig", toks))
-                    vocab |= toks
+                _add(signature, "sig", 1.0)
             for language in LANGUAGES:
                 localized = entry.text(language)
                 for question in (*localized.questions, localized.title):
-                    toks = set(tokens(question))
-                    if toks:
-                        raw_phrasings.append((index, "q", toks))
-                        vocab |= toks
-            vocab |= {f"zc{code.replace('.', 'x')}" for code in entry.codes}
-            per_entry_tokens.append(vocab)
+                    _add(question, "q", 1.0)
+                _add(localized.cause, None, 0.5)
+                _add(localized.fix, None, 0.3)
+            for code in entry.codes:
+                counts[f"zc{code.replace('.', 'x')}"] += 1.0
+            tf.append(dict(counts))
         n = len(self._ids)
         df: dict[str, int] = defaultdict(int)
-        for vocab in per_entry_tokens:
-            for tok in vocab:
+        for counts in tf:
+            for tok in counts:
                 df[tok] += 1
         self._idf = {tok: math.log((n + 1) / (count + 0.5)) for tok, count in df.items()}
-        self._unknown_idf = math.log((n + 1) / 0.5)
-        self._entry_vocab = per_entry_tokens
+        self._unknown_weight = _UNKNOWN_WEIGHT
+        self._entry_postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        for entry_index, counts in enumerate(tf):
+            for tok, count in counts.items():
+                self._entry_postings[tok].append((entry_index, count / (count + _TF_HALF)))
         self._phrasings: list[_Phrasing] = []
         self._postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
         for entry_index, kind, toks in raw_phrasings:
@@ -119,42 +144,46 @@ class Matcher:
             self._phrasings.append(_Phrasing(entry_index, kind, norm2))
             for tok in toks:
                 self._postings[tok].append((pid, self._idf[tok] ** 2))
-        self._entry_postings: dict[str, list[int]] = defaultdict(list)
-        for entry_index, vocab in enumerate(per_entry_tokens):
-            for tok in vocab:
-                self._entry_postings[tok].append(entry_index)
-        self._vocab = sorted(self._idf)
-        self._vocab_by_head: dict[str, list[str]] = defaultdict(list)
-        for tok in self._vocab:
-            if len(tok) >= _FUZZY_MIN_LEN - 1 and not tok.startswith("zc"):
-                self._vocab_by_head[tok[0]].append(tok)
+        self._words_by_head: dict[str, list[str]] = defaultdict(list)
+        for word in sorted(words):
+            if len(word) >= _FUZZY_MIN_LEN and not word.isdigit() and _stem_of(word) in self._idf:
+                self._words_by_head[word[0]].append(word)
+        self._stopwords = knowledge.lexicon.stopwords
+        self._boilerplate = {
+            _stem_of(word) for line in knowledge.lexicon.boilerplate for word in _WORDS.findall(mask(line))
+        }
         self._nearest = functools.lru_cache(maxsize=20_000)(self._nearest_uncached)
 
-    def _nearest_uncached(self, token: str) -> str | None:
-        candidates = self._vocab_by_head.get(token[0], [])
+    def _nearest_uncached(self, word: str) -> str | None:
+        candidates = self._words_by_head.get(word[0], [])
         if not candidates:
             return None
-        found = process.extractOne(token, candidates, scorer=fuzz.ratio, score_cutoff=_FUZZY_CUTOFF)
-        return found[0] if found else None
+        found = process.extractOne(word, candidates, scorer=fuzz.ratio, score_cutoff=_FUZZY_CUTOFF)
+        return _stem_of(found[0]) if found else None
 
     def _query(self, text: str) -> dict[str, float]:
-        """Query tokens -> weight (idf); unknown words get the highest weight and no postings."""
+        """Query tokens -> weight (idf); unknown words keep a moderate weight and no postings."""
         weights: dict[str, float] = {}
         lookups = 0
-        for tok in tokens(text)[: _MAX_QUERY_TOKENS * 4]:
+        for word in _WORDS.findall(mask(text))[: _MAX_QUERY_TOKENS * 4]:
+            if len(word) < 2 or word.isdigit() or word in self._stopwords:
+                continue
+            tok = _stem_of(word)
             if tok in weights:
                 continue
-            if tok in self._idf:
+            if tok in self._boilerplate:
+                weights[tok] = min(self._idf.get(tok, _BOILERPLATE_WEIGHT), _BOILERPLATE_WEIGHT)
+            elif tok in self._idf:
                 weights[tok] = self._idf[tok]
             else:
                 mapped = None
-                if len(tok) >= _FUZZY_MIN_LEN and not tok.startswith("zc") and lookups < _MAX_FUZZY_LOOKUPS:
+                if len(word) >= _FUZZY_MIN_LEN and not word.startswith("zc") and lookups < _MAX_FUZZY_LOOKUPS:
                     lookups += 1
-                    mapped = self._nearest(tok)
-                if mapped is not None and mapped not in weights:
-                    weights[mapped] = self._idf[mapped] * 0.8
-                elif mapped is None:
-                    weights["?" + tok] = self._unknown_idf
+                    mapped = self._nearest(word)
+                if mapped is not None:
+                    weights.setdefault(mapped, self._idf[mapped] * 0.8)
+                else:
+                    weights["?" + tok] = self._unknown_weight
             if len(weights) >= _MAX_QUERY_TOKENS:
                 break
         return weights
@@ -162,13 +191,14 @@ class Matcher:
     def scores(self, text: str) -> list[tuple[str, float, dict[str, float]]]:
         """Every entry's score with its parts, best first (for evaluation and debugging)."""
         query = self._query(text)
-        q_norm2 = sum(w * w for w in query.values())
-        if q_norm2 <= 0:
+        q_mass = sum(query.values())
+        q_norm = math.sqrt(sum(w * w for w in query.values()))
+        if q_mass <= 0:
             return []
-        q_norm = math.sqrt(q_norm2)
-        shared: dict[int, float] = defaultdict(float)  # phrasing -> sum of idf^2 over shared tokens
-        cross: dict[int, float] = defaultdict(float)  # phrasing -> sum of q_w * idf over shared tokens
-        explained: dict[int, float] = defaultdict(float)  # entry -> sum of q_w^2 over its vocabulary
+        shared: dict[int, float] = defaultdict(float)
+        cross: dict[int, float] = defaultdict(float)
+        explained: dict[int, float] = defaultdict(float)
+        evidence: dict[int, float] = defaultdict(float)
         for tok, weight in query.items():
             idf = self._idf.get(tok)
             if idf is None:
@@ -176,30 +206,39 @@ class Matcher:
             for pid, idf2 in self._postings.get(tok, ()):
                 shared[pid] += idf2
                 cross[pid] += weight * idf
-            for entry_index in self._entry_postings.get(tok, ()):
-                explained[entry_index] += weight * weight
+            for entry_index, saturation in self._entry_postings.get(tok, ()):
+                explained[entry_index] += weight * saturation
+                evidence[entry_index] += idf * saturation
         best_q: dict[int, float] = defaultdict(float)
         best_sig: dict[int, float] = defaultdict(float)
         for pid, covered in shared.items():
             phr = self._phrasings[pid]
+            cosine = cross[pid] / (q_norm * math.sqrt(phr.norm2))
             if phr.kind == "q":
-                cosine = cross[pid] / (q_norm * math.sqrt(phr.norm2))
                 if cosine > best_q[phr.entry]:
                     best_q[phr.entry] = cosine
             else:
                 coverage = covered / phr.norm2
-                cosine = cross[pid] / (q_norm * math.sqrt(phr.norm2))
-                value = max(coverage * coverage, cosine)
+                value = max(coverage * coverage * min(1.0, phr.norm2 / _SIG_MIN_MASS), cosine)
                 if value > best_sig[phr.entry]:
                     best_sig[phr.entry] = value
+        pasted = _looks_like_report(text)
         results: list[tuple[str, float, dict[str, float]]] = []
-        for entry_index in set(best_q) | set(best_sig) | set(explained):
+        for entry_index in explained:
             parts = {
                 "question": best_q.get(entry_index, 0.0),
                 "signature": best_sig.get(entry_index, 0.0),
-                "explained": explained.get(entry_index, 0.0) / q_norm2,
+                "explained": explained[entry_index] / q_mass,
+                "evidence": evidence[entry_index],
             }
-            score = max(parts["question"], parts["signature"]) * 0.75 + parts["explained"] * 0.25
+            score = (
+                _W_EXPLAINED * parts["explained"]
+                + _W_QUESTION * parts["question"]
+                + _W_SIGNATURE * parts["signature"]
+            )
+            score *= 1.0 - math.exp(-parts["evidence"] / _EVIDENCE_SCALE)
+            if pasted and entry_index in self._questions:
+                score *= _QUESTION_IN_REPORT  # a delivery report is an error, not a settings question
             results.append((self._ids[entry_index], score, parts))
         results.sort(key=lambda item: item[1], reverse=True)
         return results
@@ -216,21 +255,38 @@ class Matcher:
             return Match("unknown", None, 0.0, ())
         top = scored[0][1]
         runner_up = scored[1][1] if len(scored) > 1 else 0.0
-        margin = top - runner_up
-        confidence = _calibrate(top, margin)
-        ranked = tuple((entry_id, round(_calibrate(score, 0.2) * (score / top if top else 0), 3)) for entry_id, score, _ in scored[:5])
-        ranked = ((scored[0][0], round(confidence, 3)),) + ranked[1:]
+        confidence = _calibrate(top, top - runner_up)
+        ranked = [(scored[0][0], round(confidence, 3))]
+        for entry_id, score, _ in scored[1:5]:
+            ranked.append((entry_id, round(_calibrate(score, 0.0) , 3)))
         if confidence >= self.answer_threshold:
             outcome: Outcome = "answer"
         elif confidence >= self.suggest_threshold:
             outcome = "suggest"
         else:
             outcome = "unknown"
-        return Match(outcome, scored[0][0], confidence, ranked)
+        return Match(outcome, scored[0][0], confidence, tuple(ranked))
+
+
+_REPORT = re.compile(
+    r"(?<![\d.])[245]\.\d{1,3}\.\d{1,3}(?!\d)|(?<![\w.])[45]\d\d(?=[\s\-:])|diagnostic-code|"
+    r"final-recipient|mailer-daemon|delivery status notification|could not be delivered|"
+    r"couldn't be delivered|undeliver|returned mail|in reply to|said:|permanent fatal",
+    re.IGNORECASE,
+)
+
+
+def _looks_like_report(text: str) -> bool:
+    """True when ``text`` carries a delivery report or an SMTP reply, not just a question."""
+    return _REPORT.search(text[:20_000]) is not None
+
+
+def _stem_of(word: str) -> str:
+    return word if word.startswith("zc") or len(word) <= _STEM else word[:_STEM]
 
 
 def _calibrate(score: float, margin: float) -> float:
     """Map a raw score and its margin over the runner-up to a confidence in 0..1."""
-    base = 1.0 / (1.0 + math.exp(-12.0 * (score - 0.35)))
+    base = 1.0 / (1.0 + math.exp(-_SLOPE * (score - _MIDPOINT)))
     closeness = min(1.0, margin / 0.08)
     return max(0.0, min(1.0, base * (0.75 + 0.25 * closeness)))
