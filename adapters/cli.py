@@ -195,11 +195,8 @@ def _cmd_run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
-    try:
-        from .runner import serve  # type: ignore[import-not-found]
-    except ImportError:
-        sys.stderr.write("mailmedic: the HTTP service is not part of this build\n")
-        return 1
+    from .runner import serve  # uvicorn and Starlette load only for the service
+
     asyncio.run(serve(settings))
     return 0
 

@@ -18,6 +18,7 @@ platform tasks are cancelled and the store is closed.
 from __future__ import annotations
 
 import asyncio
+import importlib
 import inspect
 import logging
 import os
@@ -72,6 +73,15 @@ async def serve(
         log.info("store closed")
 
 
+def _adapter(name: str) -> Any:
+    """Import a platform adapter (and so its SDK) only when its token is set.
+
+    Raises:
+        ImportError: the adapter or its SDK is not installed.
+    """
+    return importlib.import_module(f"{__package__}.{name}")
+
+
 def _checker(settings: Settings) -> Any:
     """The DNS and port checker, when this build has it (as ``mailmedic chat`` does)."""
     try:
@@ -87,22 +97,18 @@ async def _serve_bot(
     extra_routes: list[BaseRoute] = []
     background: list[tuple[str, Any]] = []
     if settings.slack_app_token:
-        from . import slack_app
-
+        slack_app = _adapter("slack_app")
         background.append(("slack", await _start(slack_app.start_socket_mode(bot, settings))))
         log.info("slack: socket mode")
     elif settings.slack_bot_token and settings.slack_signing_secret:
-        from . import slack_app
-
+        slack_app = _adapter("slack_app")
         extra_routes.extend(slack_app.slack_routes(bot, settings))
         log.info("slack: HTTP mode on /slack/events")
     elif settings.slack_bot_token or settings.slack_signing_secret:
         missing = "SLACK_SIGNING_SECRET" if settings.slack_bot_token else "SLACK_BOT_TOKEN"
         raise ConfigError(f"Slack over HTTP needs {missing} too (or SLACK_APP_TOKEN for Socket Mode)", variable=missing)
     if settings.discord_token:
-        from . import discord_app
-
-        background.append(("discord", await _start(discord_app.start(bot, settings))))
+        background.append(("discord", await _start(_adapter("discord_app").start(bot, settings))))
         log.info("discord: connecting")
 
     app = create_app(bot, settings, extra_routes=extra_routes)

@@ -566,7 +566,15 @@ def create_app(bot: SupportBot, settings: Settings, *, extra_routes: Sequence[Ba
         inbound = Inbound(
             text=text, user=user, channel=channel, platform="webhook", locale_hint=locale or None, thread=thread
         )
-        reply = await bot.handle(inbound)
+        try:
+            reply = await bot.handle(inbound)
+        except Exception:
+            log.exception("handling a /v1/ask message failed")
+            apology = bot.apology(inbound).to_json()
+            return JSONResponse(
+                {"error": "internal", "message": "the message could not be handled; it has been logged", "reply": apology},
+                status_code=500,
+            )
         return JSONResponse(reply.to_json())
 
     async def healthz(request: Request) -> Response:
@@ -603,7 +611,7 @@ def create_app(bot: SupportBot, settings: Settings, *, extra_routes: Sequence[Ba
         )
 
     async def internal_error(request: Request, exc: Exception) -> Response:
-        log.error("unhandled %s on %s %s", type(exc).__name__, request.method, request.url.path)
+        log.error("unhandled %s on %s %s", type(exc).__name__, request.method, request.url.path, exc_info=exc)
         return JSONResponse({"error": "internal", "message": "internal error; it has been logged"}, status_code=500)
 
     @asynccontextmanager

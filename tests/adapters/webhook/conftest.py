@@ -67,6 +67,15 @@ def serving(bot: SupportBot, settings: Settings) -> Iterator[str]:
 ServiceFactory = Callable[..., Service]
 
 
+def _start(stack: ExitStack, db: Path, *, api_token: str | None, checker: Checker | None) -> Service:
+    settings = Settings(api_token=api_token, db=str(db))
+    store = SqliteStore(settings.db)
+    stack.callback(store.close)
+    bot = SupportBot(settings=settings, store=store, checker=checker)
+    url = stack.enter_context(serving(bot, settings))
+    return Service(url, bot, store, settings)
+
+
 @pytest.fixture
 def make_service(tmp_path: Path) -> Iterator[ServiceFactory]:
     """Start services on demand: ``make_service(api_token=..., checker=...)``."""
@@ -76,14 +85,16 @@ def make_service(tmp_path: Path) -> Iterator[ServiceFactory]:
         def start(*, api_token: str | None = TOKEN, checker: Checker | None = None) -> Service:
             nonlocal count
             count += 1
-            settings = Settings(api_token=api_token, db=str(tmp_path / f"store{count}.db"))
-            store = SqliteStore(settings.db)
-            stack.callback(store.close)
-            bot = SupportBot(settings=settings, store=store, checker=checker)
-            url = stack.enter_context(serving(bot, settings))
-            return Service(url, bot, store, settings)
+            return _start(stack, tmp_path / f"store{count}.db", api_token=api_token, checker=checker)
 
         yield start
+
+
+@pytest.fixture(scope="module")
+def refusing_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
+    """One service for a module's tests that only send requests it must refuse (4xx)."""
+    with ExitStack() as stack:
+        yield _start(stack, tmp_path_factory.mktemp("refusing") / "store.db", api_token=TOKEN, checker=None)
 
 
 @pytest.fixture

@@ -281,15 +281,16 @@ def test_a_body_just_under_the_limit_is_taken(client: httpx.Client, auth: dict[s
     ],
 )
 def test_bad_input_gets_a_clear_400(
-    service: Service,
-    client: httpx.Client,
+    refusing_service: Service,
     auth: dict[str, str],
     payload: bytes,
     error: str,
     field: str | None,
     words: str,
 ) -> None:
-    response = client.post("/v1/triage", content=payload, headers={**auth, "Content-Type": "application/json"})
+    service = refusing_service
+    with service.client() as client:
+        response = client.post("/v1/triage", content=payload, headers={**auth, "Content-Type": "application/json"})
 
     assert response.status_code == 400, response.text
     body = response.json()
@@ -299,16 +300,18 @@ def test_bad_input_gets_a_clear_400(
     assert service.store.query("SELECT COUNT(*) FROM triage")[0][0] == 0
 
 
-def test_a_body_not_declared_as_json_is_415(client: httpx.Client, auth: dict[str, str]) -> None:
-    response = client.post("/v1/triage", content=b"id=1&body=x", headers={**auth, "Content-Type": "text/plain"})
+def test_a_body_not_declared_as_json_is_415(refusing_service: Service, auth: dict[str, str]) -> None:
+    with refusing_service.client() as client:
+        response = client.post("/v1/triage", content=b"id=1&body=x", headers={**auth, "Content-Type": "text/plain"})
 
     assert response.status_code == 415
     assert response.json()["error"] == "unsupported_media_type"
 
 
-def test_unknown_paths_and_methods_answer_json(client: httpx.Client) -> None:
-    missing = client.get("/v2/triage")
-    wrong_method = client.get("/v1/triage")
+def test_unknown_paths_and_methods_answer_json(refusing_service: Service) -> None:
+    with refusing_service.client() as client:
+        missing = client.get("/v2/triage")
+        wrong_method = client.get("/v1/triage")
 
     assert missing.status_code == 404 and missing.json()["error"] == "not_found"
     assert wrong_method.status_code == 405 and wrong_method.json()["error"] == "method_not_allowed"
@@ -334,8 +337,9 @@ def test_ask_returns_the_reply(client: httpx.Client, auth: dict[str, str]) -> No
     ("payload", "error"),
     [({"user": "x"}, "missing_field"), ({"text": 3}, "wrong_type"), ({"text": "  "}, "invalid_field"), ([], "wrong_type")],
 )
-def test_ask_refuses_bad_input(client: httpx.Client, auth: dict[str, str], payload: object, error: str) -> None:
-    response = client.post("/v1/ask", json=payload, headers=auth)
+def test_ask_refuses_bad_input(refusing_service: Service, auth: dict[str, str], payload: object, error: str) -> None:
+    with refusing_service.client() as client:
+        response = client.post("/v1/ask", json=payload, headers=auth)
 
     assert response.status_code == 400
     assert response.json()["error"] == error
