@@ -57,6 +57,9 @@ _W_SIGNATURE = 0.45
 _SLOPE = 12.0
 _MIDPOINT = 0.266  # a raw score of 0.3 with a clear margin is a 0.6 confidence
 _QUESTION_IN_REPORT = 0.75
+_QUOTE_SCAN = 20_000
+_QUOTE_CUTOFF = 72.0
+_QUOTE_MIN_CHARS = 40
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +99,7 @@ class Matcher:
         self.answer_threshold = answer_threshold
         self.suggest_threshold = suggest_threshold
         self._ids = knowledge.ids
+        self._signatures = tuple(_quotable(knowledge.entry(entry_id).signatures) for entry_id in self._ids)
         self._questions = {i for i, entry_id in enumerate(self._ids) if knowledge.entry(entry_id).kind == "question"}
         tf: list[dict[str, float]] = []
         raw_phrasings: list[tuple[int, Literal["sig", "q"], set[str]]] = []
@@ -243,6 +247,31 @@ class Matcher:
         results.sort(key=lambda item: item[1], reverse=True)
         return results
 
+    def quote(self, text: str, entry_id: str) -> str | None:
+        """The part of ``text`` that is the entry's error, verbatim, or None.
+
+        The entry's signatures are aligned with the text (rapidfuzz's partial alignment), so
+        the quote is the error as the user pasted it, without their own words around it.
+        """
+        index = self._ids.index(entry_id)
+        haystack = text[:_QUOTE_SCAN]
+        folded = haystack.lower()
+        best: tuple[float, int, int] | None = None
+        for signature in self._signatures[index]:
+            needle = signature.lower()
+            found = fuzz.partial_ratio_alignment(needle, folded, score_cutoff=_QUOTE_CUTOFF)
+            if found is None:
+                continue
+            if found.dest_end - found.dest_start < min(0.6 * len(needle), _QUOTE_MIN_CHARS):
+                continue
+            if best is None or found.score > best[0]:
+                best = (found.score, found.dest_start, found.dest_end)
+        if best is None:
+            return None
+        start, end = _widen(haystack, best[1], best[2])
+        quoted = " ".join(haystack[start:end].split()).strip("`>\"' ")
+        return quoted if len(quoted) <= 300 else quoted[:297] + "..."
+
     def match(self, text: str) -> Match:
         """Score ``text`` and decide.
 
@@ -283,6 +312,25 @@ def _looks_like_report(text: str) -> bool:
 
 def _stem_of(word: str) -> str:
     return word if word.startswith("zc") or len(word) <= _STEM else word[:_STEM]
+
+
+def _quotable(signatures: tuple[str, ...]) -> tuple[str, ...]:
+    """Signatures and their sentences of some length: a paste often holds one sentence of a long one."""
+    pieces: list[str] = []
+    for signature in signatures:
+        pieces.append(signature)
+        parts = [p.strip() for p in re.split(r"(?<=[.;])\s+", signature) if len(p.strip()) >= 30]
+        if len(parts) > 1:
+            pieces.extend(parts)
+    return tuple(dict.fromkeys(pieces))
+
+
+def _widen(text: str, start: int, end: int) -> tuple[int, int]:
+    while start > 0 and not text[start - 1].isspace():
+        start -= 1
+    while end < len(text) and not text[end].isspace():
+        end += 1
+    return start, end
 
 
 def _calibrate(score: float, margin: float) -> float:

@@ -162,8 +162,11 @@ class SupportBot:
                 needs_human=True,
                 reply=self._letter(language, None),
             )
-        language, _ = choose_language(cleaned.text, locale=ticket.locale, default=self.settings.default_language)
         match = self.matcher.match(cleaned.text)
+        quote = self.matcher.quote(cleaned.text, match.entry_id) if match.entry_id else None
+        language, _ = choose_language(
+            _without(cleaned.text, quote), locale=ticket.locale, default=self.settings.default_language
+        )
         category, priority, needs_human = self.triager.decide(match, cleaned.text)
         answered = match.outcome == "answer"
         return Triage(
@@ -195,10 +198,12 @@ class SupportBot:
         command = parse_command(cleaned.text)
         if command is not None:
             return await self._command(command, inbound)
+        match = self.matcher.match(cleaned.text)
+        quote = self.matcher.quote(cleaned.text, match.entry_id) if match.entry_id else None
         explicit = self.store.user_language(inbound.platform, inbound.user)
         thread = self.store.thread_language(inbound.platform, inbound.thread) if inbound.thread else None
         language, _ = choose_language(
-            cleaned.text,
+            _without(cleaned.text, quote),
             explicit=explicit,
             thread=thread,
             locale=inbound.locale_hint,
@@ -206,11 +211,10 @@ class SupportBot:
         )
         if inbound.thread:
             self.store.set_thread_language(inbound.platform, inbound.thread, language)
-        match = self.matcher.match(cleaned.text)
         notes = (self.ui(language, "input.truncated", limit=MAX_CHARS),) if cleaned.truncated else ()
         offer = self._offer(match, cleaned.text)
         reply = self.composer.from_match(
-            match, language, quote=error_line(cleaned.text), offer_check=offer, notes=notes
+            match, language, quote=quote or error_line(cleaned.text), offer_check=offer, notes=notes
         )
         if offer and self.settings.auto_checks and self.checker is not None:
             check = parse_command(offer)
@@ -306,3 +310,11 @@ class SupportBot:
             texts = self.knowledge.render(entry_id, language)
             body = f"{texts.cause}\n\n{texts.fix}"
         return f"{greeting}\n\n{body}\n\n{closing}"
+
+
+def _without(text: str, quote: str | None) -> str:
+    """``text`` with the pasted error removed, for language detection."""
+    if not quote:
+        return text
+    flat = " ".join(text.split())
+    return flat.replace(quote, " ") if quote in flat else text

@@ -1,0 +1,137 @@
+"""The knowledge base: complete in five languages, errata honoured, bad files refused by name."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bot import LANGUAGES, KnowledgeError
+from bot.knowledge import Knowledge, load_from
+
+ROOT = Path(__file__).resolve().parents[2] / "knowledge"
+
+FIXED_IDS = """remote-smtp-unreachable queue-expired relay-denied remote-tls-failed sender-blacklisted
+remote-user-unknown local-mailbox-missing mx-host-no-record address-trailing-space pop-polling-too-often
+message-too-large tls-hostname-mismatch smtp-settings open-smtp smtp-auth ssl-tls-options pop3-settings
+imap-settings login-format mailbox-quota postmaster-account smtp-auth-failed recipient-mailbox-full
+sender-ip-blocklisted spam-rejected remote-domain-not-found too-many-connections spf-dmarc-failed""".split()
+
+
+def test_every_fixed_id_exists(knowledge: Knowledge) -> None:
+    assert set(FIXED_IDS) <= set(knowledge.ids)
+
+
+@pytest.mark.parametrize("entry_id", FIXED_IDS)
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_entry_renders_in_every_language(knowledge: Knowledge, entry_id: str, language: str) -> None:
+    texts = knowledge.render(entry_id, language)
+    for text in (texts.title, texts.cause, texts.fix):
+        assert text.strip()
+        assert not re.search(r"[{}]", text), f"unresolved placeholder in {entry_id}/{language}: {text}"
+    assert len(texts.questions) >= 5
+
+
+def _all_rendered(knowledge: Knowledge) -> str:
+    parts = []
+    for entry_id in knowledge.ids:
+        for language in LANGUAGES:
+            texts = knowledge.render(entry_id, language)
+            parts += [texts.title, texts.cause, texts.fix]
+    return "\n".join(parts)
+
+
+def test_errata_appear_nowhere(knowledge: Knowledge) -> None:
+    text = _all_rendered(knowledge).lower()
+    assert "ss10" not in text
+    assert "puerto 495" not in text
+    assert "imp." not in text
+    assert "no debe utilizar tls" not in text
+    assert not re.search(r"smtps[^.\n]{0,40}995", text), "SMTPS is port 465"
+    assert not re.search(r"pop3s[^.\n]{0,40}\b495\b", text)
+
+
+def test_facts_live_in_one_file(knowledge: Knowledge) -> None:
+    # The texts reference hosts and ports by name: none of the provider's host names is
+    # written into an entry file, so another provider swaps provider.toml alone.
+    facts = knowledge.facts.as_dict()
+    for path in sorted((ROOT / "entries").glob("*.toml")):
+        raw = path.read_text(encoding="utf-8")
+        texts_only = raw.split("\n[", 1)[1] if "\n[" in raw else ""
+        for key in ("smtp_host", "tls_host"):
+            for line in texts_only.splitlines():
+                if line.startswith(("title", "cause", "fix")):
+                    assert facts[key] not in line, f"{path.name} writes {facts[key]} instead of {{{key}}}"
+
+
+def test_port_587_is_given_for_smtp_auth_in_every_language(knowledge: Knowledge) -> None:
+    for language in LANGUAGES:
+        texts = knowledge.render("smtp-auth", language)
+        assert "587" in texts.cause + texts.fix
+
+
+def test_another_provider_swaps_the_facts_file(tmp_path: Path) -> None:
+    copy = tmp_path / "knowledge"
+    shutil.copytree(ROOT, copy, ignore=shutil.ignore_patterns("__pycache__", "*.py"))
+    provider = (copy / "provider.toml").read_text(encoding="utf-8")
+    (copy / "provider.toml").write_text(provider.replace('"ssl0.ovh.net"', '"tls.example-host.net"'), encoding="utf-8")
+    other = load_from(copy)
+    assert "tls.example-host.net" in _all_rendered(other)
+    assert "ssl0.ovh.net" not in _all_rendered(other)
+
+
+def _broken_copy(tmp_path: Path) -> Path:
+    copy = tmp_path / "knowledge"
+    shutil.copytree(ROOT, copy, ignore=shutil.ignore_patterns("__pycache__", "*.py"))
+    return copy
+
+
+def test_missing_language_names_file_and_entry(tmp_path: Path) -> None:
+    copy = _broken_copy(tmp_path)
+    path = copy / "entries" / "relay-denied.toml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.split("\n[es]")[0] + "\n", encoding="utf-8")
+    with pytest.raises(KnowledgeError) as caught:
+        load_from(copy)
+    assert caught.value.entry_id == "relay-denied"
+    assert "relay-denied.toml" in str(caught.value)
+    assert "es" in str(caught.value)
+
+
+def test_unknown_fact_is_refused(tmp_path: Path) -> None:
+    copy = _broken_copy(tmp_path)
+    path = copy / "entries" / "open-smtp.toml"
+    path.write_text(path.read_text(encoding="utf-8").replace("{open_smtp_hours}", "{open_smtp_days}", 1), encoding="utf-8")
+    with pytest.raises(KnowledgeError, match="open_smtp_days") as caught:
+        load_from(copy)
+    assert caught.value.entry_id == "open-smtp"
+
+
+def test_duplicate_id_is_refused(tmp_path: Path) -> None:
+    copy = _broken_copy(tmp_path)
+    text = (copy / "entries" / "open-smtp.toml").read_text(encoding="utf-8")
+    (copy / "entries" / "open-smtp-copy.toml").write_text(text, encoding="utf-8")
+    with pytest.raises(KnowledgeError, match="differs from the file name"):
+        load_from(copy)
+
+
+def test_bad_field_is_refused(tmp_path: Path) -> None:
+    copy = _broken_copy(tmp_path)
+    path = copy / "entries" / "login-format.toml"
+    path.write_text(path.read_text(encoding="utf-8").replace('category = "settings"', 'category = "misc"'), encoding="utf-8")
+    with pytest.raises(KnowledgeError, match="category") as caught:
+        load_from(copy)
+    assert caught.value.entry_id == "login-format"
+
+
+def test_ui_key_missing_in_a_language_is_refused(tmp_path: Path) -> None:
+    copy = _broken_copy(tmp_path)
+    path = copy / "ui.toml"
+    text = path.read_text(encoding="utf-8")
+    head, tail = text.split("\n[es]", 1)
+    tail = "\n".join(line for line in tail.splitlines() if not line.startswith("label.fix"))
+    path.write_text(head + "\n[es]" + tail, encoding="utf-8")
+    with pytest.raises(KnowledgeError, match="label.fix"):
+        load_from(copy)

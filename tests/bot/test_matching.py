@@ -1,0 +1,113 @@
+"""The seed's error lines find their entry, alone and inside a sentence in each language."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot import Inbound, SupportBot
+from bot.matching import Matcher
+from bot.knowledge import Knowledge
+
+SEED_LINES = [
+    ("Sorry, I wasn't able to establish an SMTP connection. (#4.4.1)", "remote-smtp-unreachable"),
+    (
+        "Sorry, I wasn't able to establish an SMTP connection. (#4.4.1) I'm not going to try again; "
+        "this message has been in the queue too long.",
+        "queue-expired",
+    ),
+    ("Sorry, that domain isn't allowed to be relayed thru this MTA", "relay-denied"),
+    ("TLS not available: connect failed: error:00000000:lib(0):func(0):reason(0)", "remote-tls-failed"),
+    ("554 sorry, your envelope sender is in my badmailfrom list", "sender-blacklisted"),
+    (
+        "while talking to air-yb04.mail.aol.com.:> RCPT To:<jdoe@aol.com> < 550 MAILBOX NOT FOUND 550 "
+        "<jdoe@aol.com>... User unknown",
+        "remote-user-unknown",
+    ),
+    ("<bob@example.org>: Sorry, no mailbox here by that name. vpopmail (#5.1.1)", "local-mailbox-missing"),
+    (
+        "<info@jamesxxx.com>: Name service error for mx2.jamesxxx.com: Host found but no data record of requested type",
+        "mx-host-no-record",
+    ),
+    ("Non-existing DNS_MX: MAIL FROM: <info@example.net >", "address-trailing-space"),
+    ("Your server has unexpectedly terminated the connection.", "pop-polling-too-often"),
+]
+
+SENTENCES = {
+    "cs": "Dobrý den, zákazník mi přeposlal tuhle hlášku: {line} Co s tím máme dělat?",
+    "de": "Hallo, ein Kunde hat mir diese Meldung weitergeleitet: {line} Was können wir da tun?",
+    "en": "Hi, a customer forwarded me this message: {line} What should we do about it?",
+    "fr": "Bonjour, un client m'a transféré ce message : {line} Qu'est-ce qu'on doit faire ?",
+    "es": "Hola, un cliente me ha reenviado este mensaje: {line} ¿Qué tenemos que hacer?",
+}
+
+
+@pytest.fixture(scope="module")
+def matcher(knowledge: Knowledge) -> Matcher:
+    return Matcher(knowledge)
+
+
+@pytest.mark.parametrize(("line", "entry_id"), SEED_LINES, ids=[e for _, e in SEED_LINES])
+async def test_seed_line_alone_is_answered_in_english(bot: SupportBot, line: str, entry_id: str) -> None:
+    reply = await bot.handle(Inbound(text=line))
+    assert reply.kind == "answer"
+    assert reply.entry_id == entry_id
+    assert reply.language == "en"
+    assert reply.quote is not None
+
+
+@pytest.mark.parametrize("language", sorted(SENTENCES))
+@pytest.mark.parametrize(("line", "entry_id"), SEED_LINES, ids=[e for _, e in SEED_LINES])
+async def test_seed_line_inside_a_sentence(bot: SupportBot, line: str, entry_id: str, language: str) -> None:
+    reply = await bot.handle(Inbound(text=SENTENCES[language].format(line=line)))
+    assert (reply.kind, reply.entry_id) == ("answer", entry_id)
+    assert reply.language == language
+    # the error is quoted verbatim, never translated
+    assert reply.quote is not None and reply.quote.split()[0] in line
+
+
+@pytest.mark.parametrize(
+    ("text", "entry_id"),
+    [
+        ("550 5.2.2 <anna@example.com>: user is over quota", "recipient-mailbox-full"),
+        ("535 5.7.8 Error: authentication failed: UGFzc3dvcmQ6", "smtp-auth-failed"),
+        ("Client host [203.0.113.9] blocked using zen.spamhaus.org", "sender-ip-blocklisted"),
+        ("552 5.3.4 Message size exceeds fixed maximum message size", "message-too-large"),
+    ],
+)
+def test_other_servers_wordings(matcher: Matcher, text: str, entry_id: str) -> None:
+    found = matcher.match(text)
+    assert found.entry_id == entry_id
+    assert found.outcome == "answer"
+
+
+def test_variable_parts_do_not_change_the_match(matcher: Matcher) -> None:
+    one = matcher.match("<anna@firma-eins.cz>: host mx1.firma-eins.cz[198.51.100.7] said: 550 5.1.1 user unknown")
+    two = matcher.match("<petr@jina.example>: host mail.jina.example[203.0.113.250] said: 550 5.1.1 user unknown")
+    assert one.entry_id == two.entry_id == "remote-user-unknown"
+    assert abs(one.confidence - two.confidence) < 0.05
+
+
+def test_typos_and_missing_diacritics_are_tolerated(matcher: Matcher) -> None:
+    assert matcher.match("jak velka muze byt postovni schranka, jaka je kvota?").entry_id == "mailbox-quota"
+    assert matcher.match("Sory, that domian isnt alowed to be relayed thru this MTA").entry_id == "relay-denied"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "What is the weather like in Prague tomorrow?",
+        "Wie backe ich einen Apfelkuchen?",
+        "¿Quién ganó el partido de fútbol ayer?",
+        "Quelle est la capitale de l'Australie ?",
+        "Kolik stojí lístek na vlak do Brna?",
+    ],
+)
+def test_off_topic_is_never_a_confident_answer(matcher: Matcher, text: str) -> None:
+    assert matcher.match(text).outcome != "answer"
+
+
+def test_confidence_is_between_zero_and_one(matcher: Matcher) -> None:
+    for text, _ in SEED_LINES:
+        found = matcher.match(text)
+        assert 0.0 <= found.confidence <= 1.0
+        assert all(0.0 <= c <= 1.0 for _, c in found.ranked)
