@@ -50,6 +50,7 @@ from starlette.routing import BaseRoute, Route
 
 from bot.config import Settings
 from bot.models import CheckCommand, CheckOutcome, Feedback, Inbound, Reply, Ticket, Triage
+from bot.normalize import MAX_CHARS
 from bot.service import SupportBot
 from bot.store import Store, TriageLedger
 
@@ -330,7 +331,7 @@ def _ticket(obj: Any, where: str) -> _Item:
     customer = _string(obj, "customer", where, required=False, limit=_MAX_SHORT)
     text = f"{subject.strip()}\n\n{body}" if subject.strip() else body
     ticket = Ticket(id=ticket_id, text=text, locale=locale or None, channel=channel, customer=customer)
-    return _Item(ticket, text)
+    return _Item(ticket, text[:MAX_CHARS])  # the store keeps what the matcher reads
 
 
 def _tickets(data: Any) -> tuple[list[_Item], bool]:
