@@ -38,7 +38,7 @@ from bot.config import Settings
 from bot.errors import ConfigError
 from bot.knowledge import load_knowledge
 from bot.service import SupportBot
-from bot.store import Store, open_store
+from bot.store import open_store
 
 from .webhook import create_app
 
@@ -49,9 +49,7 @@ log = logging.getLogger(__name__)
 _GRACE_SECONDS = 10
 
 
-async def serve(
-    settings: Settings, *, sock: socket.socket | None = None, stop: asyncio.Event | None = None
-) -> None:
+async def serve(settings: Settings, *, sock: socket.socket | None = None, stop: asyncio.Event | None = None) -> None:
     """Run until SIGTERM/SIGINT (or ``stop`` is set), then shut down gracefully.
 
     Args:

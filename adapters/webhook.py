@@ -344,9 +344,7 @@ def _tickets(data: Any) -> tuple[list[_Item], bool]:
         if not data:
             raise _HttpError(400, "invalid_field", "the ticket list is empty", field="body")
         if len(data) > MAX_TICKETS:
-            raise _HttpError(
-                413, "too_many_tickets", f"{len(data)} tickets in one request; send at most {MAX_TICKETS}"
-            )
+            raise _HttpError(413, "too_many_tickets", f"{len(data)} tickets in one request; send at most {MAX_TICKETS}")
         return [_ticket(obj, f"[{index}].") for index, obj in enumerate(data)], True
     return [_ticket(data, "")], False
 
@@ -414,7 +412,10 @@ def _commit(store: Store, pairs: list[tuple[Triage, str]]) -> list[dict[str, Any
     the stored result for each id that was there already (or earlier in the batch)."""
     if isinstance(store, TriageLedger):
         written = store.record_triages(pairs)
-        return [None if new else (store.triage_result(t.id) or t.to_json()) for (t, _), new in zip(pairs, written, strict=True)]
+        return [
+            None if new else (store.triage_result(t.id) or t.to_json())
+            for (t, _), new in zip(pairs, written, strict=True)
+        ]
     return [None if store.record_triage(t, text) else t.to_json() for t, text in pairs]
 
 
@@ -573,7 +574,11 @@ def create_app(bot: SupportBot, settings: Settings, *, extra_routes: Sequence[Ba
             log.exception("handling a /v1/ask message failed")
             apology = bot.apology(inbound).to_json()
             return JSONResponse(
-                {"error": "internal", "message": "the message could not be handled; it has been logged", "reply": apology},
+                {
+                    "error": "internal",
+                    "message": "the message could not be handled; it has been logged",
+                    "reply": apology,
+                },
                 status_code=500,
             )
         return JSONResponse(reply.to_json())

@@ -35,7 +35,10 @@ TOKEN = "load-test-token"
 TEXTS = (
     ("Mail bounced", "554 5.7.1 <anna@example.org>: Relay access denied"),
     ("Nelze odeslat", "Dobrý den, nemůžu odeslat e-mail, server píše 550 5.7.1 Unable to relay. Co s tím?"),
-    ("Unzustellbar", "Hallo, meine Mail kam zurück: 550 5.1.1 <max@beispiel.de>: Recipient address rejected: User unknown"),
+    (
+        "Unzustellbar",
+        "Hallo, meine Mail kam zurück: 550 5.1.1 <max@beispiel.de>: Recipient address rejected: User unknown",
+    ),
     ("Message non distribué", "Bonjour, j'ai reçu : 552 5.2.2 Mailbox full, la boîte du destinataire est pleine ?"),
     ("Configuración", "Hola, ¿cuáles son los parámetros IMAP para configurar mi correo en el móvil?"),
     ("Outlook", "Which port should I use for SMTP with SSL in Outlook? It keeps asking for my password."),
@@ -168,11 +171,15 @@ def main() -> int:
 
     requests = len(latencies)
     ms = sorted(x * 1000 for x in latencies)
-    print(f"tickets        {args.tickets} in {requests} request(s) of up to {args.batch}, {args.concurrency} connections")
+    print(
+        f"tickets        {args.tickets} in {requests} request(s) of up to {args.batch}, {args.concurrency} connections"
+    )
     print(f"elapsed        {elapsed:.2f} s")
     print(f"throughput     {args.tickets / elapsed:.0f} tickets/s, {requests / elapsed:.0f} requests/s")
-    print(f"latency        p50 {_percentile(ms, 50):.1f} ms  p90 {_percentile(ms, 90):.1f} ms  "
-          f"p99 {_percentile(ms, 99):.1f} ms  max {ms[-1]:.1f} ms")
+    print(
+        f"latency        p50 {_percentile(ms, 50):.1f} ms  p90 {_percentile(ms, 90):.1f} ms  "
+        f"p99 {_percentile(ms, 99):.1f} ms  max {ms[-1]:.1f} ms"
+    )
     if cpu_before is not None and cpu_after is not None:
         print(f"service CPU    {(cpu_after - cpu_before) * 1000 / args.tickets:.2f} ms per ticket")
     print(f"errors         {errors}")

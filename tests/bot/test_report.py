@@ -33,7 +33,9 @@ def _chat(store: MemoryStore, clock: _Clock, at: float, outcome: str, text: str,
     )
 
 
-def _ticket(store: MemoryStore, clock: _Clock, at: float, ticket_id: str, entry: str | None, text: str, language: str = "en") -> None:
+def _ticket(
+    store: MemoryStore, clock: _Clock, at: float, ticket_id: str, entry: str | None, text: str, language: str = "en"
+) -> None:
     clock.now = at
     store.record_triage(
         Triage(ticket_id, language, entry, 0.8, "sending" if entry else "unknown", "high", entry is None, "r"), text
@@ -51,8 +53,12 @@ def filled() -> MemoryStore:
     _chat(store, clock, T0 + 300, "unknown", "How do I set up an autoresponder for my holidays?")
     _chat(store, clock, T0 + 400, "suggest", "how do i set up an auto responder for holidays", platform="discord")
     _ticket(store, clock, T0 + 500, "t-1", None, "How can I set up an autoresponder for my holidays?")
-    _chat(store, clock, T0 + 600, "unknown", "Your message to bob@example.org was rejected: 571 spam content 8F3A2B1C9D")
-    _ticket(store, clock, T0 + 700, "t-2", None, "Your message to ann@firm.cz was rejected: 571 spam content 77AA21BC3E")
+    _chat(
+        store, clock, T0 + 600, "unknown", "Your message to bob@example.org was rejected: 571 spam content 8F3A2B1C9D"
+    )
+    _ticket(
+        store, clock, T0 + 700, "t-2", None, "Your message to ann@firm.cz was rejected: 571 spam content 77AA21BC3E"
+    )
     _chat(store, clock, T0 + 800, "unknown", "my cat likes tuna")
     _chat(store, clock, T0 + 900, "help", "help")  # not a question the KB could answer: not counted
     _ticket(store, clock, T0 + 1000, "t-3", "relay-denied", "Relay access denied")

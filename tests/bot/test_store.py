@@ -70,7 +70,9 @@ def _triage(ticket_id: str, entry: str | None = "relay-denied", language: str = 
 @pytest.fixture(params=["sqlite", "memory"])
 def store_and_clock(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[Store, _Clock]]:
     clock = _Clock()
-    store: Store = SqliteStore(str(tmp_path / "s.db"), clock=clock) if request.param == "sqlite" else MemoryStore(clock=clock)
+    store: Store = (
+        SqliteStore(str(tmp_path / "s.db"), clock=clock) if request.param == "sqlite" else MemoryStore(clock=clock)
+    )
     yield store, clock
     store.close()
 

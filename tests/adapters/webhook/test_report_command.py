@@ -90,7 +90,10 @@ def test_bad_period_and_missing_store(
 def test_period_rules() -> None:
     now = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 
-    assert period(since=None, until=None, days=None, now=now) == ((now - timedelta(days=7)).timestamp(), now.timestamp())
+    assert period(since=None, until=None, days=None, now=now) == (
+        (now - timedelta(days=7)).timestamp(),
+        now.timestamp(),
+    )
     assert period(since=None, until=None, days=2, now=now)[0] == (now - timedelta(days=2)).timestamp()
     since, until = period(since="2026-01-01", until="2026-01-02T06:00:00+01:00", days=None)
     assert since == datetime(2026, 1, 1, tzinfo=UTC).timestamp()

@@ -94,9 +94,7 @@ async def _run(settings: Settings, check: Any) -> None:
         sock.close()
 
 
-async def test_slack_over_http_and_discord_share_the_service(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
+async def test_slack_over_http_and_discord_share_the_service(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     platforms = _Platforms(monkeypatch)
     settings = Settings(
         db=str(tmp_path / "s.db"), slack_bot_token="xoxb-1", slack_signing_secret="sec", discord_token="d"

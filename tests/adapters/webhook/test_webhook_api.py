@@ -109,7 +109,9 @@ def test_a_hundred_tickets_in_one_request(service: Service, client: httpx.Client
     assert service.store.query("SELECT COUNT(*) FROM triage")[0][0] == 100
 
 
-def test_more_than_a_hundred_tickets_is_refused_whole(service: Service, client: httpx.Client, auth: dict[str, str]) -> None:
+def test_more_than_a_hundred_tickets_is_refused_whole(
+    service: Service, client: httpx.Client, auth: dict[str, str]
+) -> None:
     tickets = [{"id": f"x{n}", "body": "relay access denied"} for n in range(101)]
 
     response = _triage(client, tickets, auth)
@@ -148,9 +150,7 @@ def test_an_acknowledgement_needs_a_commit(service: Service, client: httpx.Clien
 # --------------------------------------------------------------------------- auth
 
 
-def test_without_credentials_or_with_wrong_ones_nothing_is_done(
-    service: Service, client: httpx.Client
-) -> None:
+def test_without_credentials_or_with_wrong_ones_nothing_is_done(service: Service, client: httpx.Client) -> None:
     body = json.dumps({"id": "A-1", "body": RELAY_FR}).encode()
     now = str(int(time.time()))
     attempts = {
@@ -335,7 +335,12 @@ def test_ask_returns_the_reply(client: httpx.Client, auth: dict[str, str]) -> No
 
 @pytest.mark.parametrize(
     ("payload", "error"),
-    [({"user": "x"}, "missing_field"), ({"text": 3}, "wrong_type"), ({"text": "  "}, "invalid_field"), ([], "wrong_type")],
+    [
+        ({"user": "x"}, "missing_field"),
+        ({"text": 3}, "wrong_type"),
+        ({"text": "  "}, "invalid_field"),
+        ([], "wrong_type"),
+    ],
 )
 def test_ask_refuses_bad_input(refusing_service: Service, auth: dict[str, str], payload: object, error: str) -> None:
     with refusing_service.client() as client:
@@ -399,7 +404,9 @@ def test_metrics_count_what_was_done(make_service: ServiceFactory, auth: dict[st
         service.bot.record_feedback(Feedback("discord", "D2", "relay-denied", "fr", 0.9, helpful=False))
         after = _samples(client)
 
-    assert after[("mailmedic_messages_total", (("language", "en"), ("outcome", "answered"), ("platform", "webhook")))] == 1
+    assert (
+        after[("mailmedic_messages_total", (("language", "en"), ("outcome", "answered"), ("platform", "webhook")))] == 1
+    )
     unknown = sum(
         v
         for (name, labels), v in after.items()
