@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from .models import LANGUAGES, CheckCommand
+from .models import CheckCommand
 from .normalize import fold
 
 __all__ = ["Command", "parse_command"]
@@ -135,6 +135,3 @@ def parse_command(text: str) -> Command | None:
         return Command("check", check=CheckCommand("port", (natural.group(1), natural.group(2))))
     return None
 
-
-def is_language(code: str) -> bool:
-    return code in LANGUAGES

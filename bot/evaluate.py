@@ -47,7 +47,8 @@ async def _evaluate(rows: list[dict[str, object]]) -> Score:
     score = Score()
     for row in rows:
         text = str(row.get("text", ""))
-        expected = [str(e) for e in row.get("expected") or []]  # type: ignore[union-attr]
+        labels = row.get("expected") or []
+        expected = [str(e) for e in labels] if isinstance(labels, list) else []
         bot.store = MemoryStore()
         reply = await bot.handle(Inbound(text=text, user="eval", platform="eval"))
         best = bot.matcher.match(text)

@@ -19,8 +19,8 @@ import re
 from dataclasses import dataclass
 from importlib import resources
 
-from langdetect import DetectorFactory
-from langdetect.lang_detect_exception import LangDetectException
+from langdetect import DetectorFactory  # type: ignore[import-untyped]
+from langdetect.lang_detect_exception import LangDetectException  # type: ignore[import-untyped]
 
 from .models import LANGUAGES
 from .normalize import fold, own_words

@@ -25,16 +25,17 @@ import logging
 import math
 import re
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal
 
 from rapidfuzz import fuzz, process
 
 from .knowledge import Knowledge
-from .models import LANGUAGES
+from .models import LANGUAGES, Entry
 from .normalize import fold, mask, tokens
 
-__all__ = ["Match", "Matcher", "Outcome"]
+__all__ = ["Match", "Matcher", "Outcome", "calibrate"]
 
 log = logging.getLogger(__name__)
 
@@ -54,9 +55,10 @@ _EVIDENCE_SCALE = 2.5  # how much distinctive evidence makes a match credible
 _W_EXPLAINED = 0.45
 _W_QUESTION = 0.35
 _W_SIGNATURE = 0.45
-_SLOPE = 12.0
-_MIDPOINT = 0.266  # a raw score of 0.3 with a clear margin is a 0.6 confidence
 _QUESTION_IN_REPORT = 0.75
+_SLOPE = 12.0
+_MIDPOINT = 0.266
+_CLEAR_MARGIN = 0.08
 _QUOTE_SCAN = 20_000
 _QUOTE_CUTOFF = 72.0
 _QUOTE_MIN_CHARS = 40
@@ -105,26 +107,15 @@ class Matcher:
         raw_phrasings: list[tuple[int, Literal["sig", "q"], set[str]]] = []
         words: set[str] = set()
         for index, entry_id in enumerate(self._ids):
-            entry = knowledge.entry(entry_id)
             counts: dict[str, float] = defaultdict(float)
-
-            def _add(text: str, kind: Literal["sig", "q"] | None, weight: float) -> None:
+            for text, kind, weight in _entry_texts(knowledge.entry(entry_id)):
                 toks = tokens(text)
                 words.update(_WORDS.findall(fold(text)))
                 for tok in set(toks):
                     counts[tok] += weight
                 if kind is not None and toks:
                     raw_phrasings.append((index, kind, set(toks)))
-
-            for signature in entry.signatures:
-                _add(signature, "sig", 1.0)
-            for language in LANGUAGES:
-                localized = entry.text(language)
-                for question in (*localized.questions, localized.title):
-                    _add(question, "q", 1.0)
-                _add(localized.cause, None, 0.5)
-                _add(localized.fix, None, 0.3)
-            for code in entry.codes:
+            for code in knowledge.entry(entry_id).codes:
                 counts[f"zc{code.replace('.', 'x')}"] += 1.0
             tf.append(dict(counts))
         n = len(self._ids)
@@ -140,13 +131,13 @@ class Matcher:
                 self._entry_postings[tok].append((entry_index, count / (count + _TF_HALF)))
         self._phrasings: list[_Phrasing] = []
         self._postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
-        for entry_index, kind, toks in raw_phrasings:
-            norm2 = sum(self._idf[t] ** 2 for t in toks)
+        for entry_index, kind, phrase_tokens in raw_phrasings:
+            norm2 = sum(self._idf[t] ** 2 for t in phrase_tokens)
             if norm2 <= 0:
                 continue
             pid = len(self._phrasings)
             self._phrasings.append(_Phrasing(entry_index, kind, norm2))
-            for tok in toks:
+            for tok in phrase_tokens:
                 self._postings[tok].append((pid, self._idf[tok] ** 2))
         self._words_by_head: dict[str, list[str]] = defaultdict(list)
         for word in sorted(words):
@@ -284,10 +275,10 @@ class Matcher:
             return Match("unknown", None, 0.0, ())
         top = scored[0][1]
         runner_up = scored[1][1] if len(scored) > 1 else 0.0
-        confidence = _calibrate(top, top - runner_up)
+        confidence = calibrate(top, top - runner_up)
         ranked = [(scored[0][0], round(confidence, 3))]
         for entry_id, score, _ in scored[1:5]:
-            ranked.append((entry_id, round(_calibrate(score, 0.0) , 3)))
+            ranked.append((entry_id, round(calibrate(score, 0.0), 3)))
         if confidence >= self.answer_threshold:
             outcome: Outcome = "answer"
         elif confidence >= self.suggest_threshold:
@@ -314,6 +305,22 @@ def _stem_of(word: str) -> str:
     return word if word.startswith("zc") or len(word) <= _STEM else word[:_STEM]
 
 
+def _entry_texts(entry: Entry) -> Iterator[tuple[str, Literal["sig", "q"] | None, float]]:
+    """An entry's texts for the index: (text, phrasing kind or None, weight of its words).
+
+    Signatures and questions are phrasings of their own; causes and fixes only lend their
+    words, with less weight, so that an entry is found by the words of its explanation too.
+    """
+    for signature in entry.signatures:
+        yield signature, "sig", 1.0
+    for language in LANGUAGES:
+        localized = entry.text(language)
+        for question in (*localized.questions, localized.title):
+            yield question, "q", 1.0
+        yield localized.cause, None, 0.5
+        yield localized.fix, None, 0.3
+
+
 def _quotable(signatures: tuple[str, ...]) -> tuple[str, ...]:
     """Signatures and their sentences of some length: a paste often holds one sentence of a long one."""
     pieces: list[str] = []
@@ -333,8 +340,13 @@ def _widen(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-def _calibrate(score: float, margin: float) -> float:
-    """Map a raw score and its margin over the runner-up to a confidence in 0..1."""
+def calibrate(score: float, margin: float) -> float:
+    """The confidence (0..1) for an entry's raw score and its margin over the runner-up.
+
+    A logistic curve centred where the development messages turn from mostly wrong to
+    mostly right (a raw score of 0.3 with a clear margin is a confidence of 0.6), discounted
+    by up to a quarter when the runner-up is within 0.08.
+    """
     base = 1.0 / (1.0 + math.exp(-_SLOPE * (score - _MIDPOINT)))
-    closeness = min(1.0, margin / 0.08)
+    closeness = min(1.0, max(0.0, margin) / _CLEAR_MARGIN)
     return max(0.0, min(1.0, base * (0.75 + 0.25 * closeness)))
