@@ -158,11 +158,8 @@ def run_report(
     """``mailmedic report``: print the report of a period, optionally plot it.
 
     Returns:
-        0 on success, 2 for a bad period or a store that is missing or cannot report.
-
-    Raises:
-        OSError: the plot file cannot be written.
-        ImportError: ``--plot`` without matplotlib.
+        0 on success; 2 for a bad period, a store that is missing or cannot report, a plot
+        file that cannot be written, or ``--plot`` without matplotlib.
     """
     try:
         start, end = period(since=since, until=until, days=days)
@@ -185,7 +182,14 @@ def run_report(
     finally:
         store.close()
     if plot:
-        plot_report(report, plot)
+        try:
+            plot_report(report, plot)
+        except ImportError:
+            print("mailmedic report: --plot needs matplotlib (pip install 'mailmedic[plot]')", file=out)
+            return 2
+        except OSError as exc:
+            print(f"mailmedic report: cannot write {plot}: {exc.strerror or exc}", file=out)
+            return 2
     data: Any = report.to_json()
     if as_json:
         if plot:

@@ -70,8 +70,9 @@ MAX_BODY_BYTES = 1024 * 1024
 """Largest request body accepted (413 above)."""
 MAX_TICKETS = 100
 """Most tickets in one ``/v1/triage`` request (413 above)."""
-MAX_JSON_DEPTH = 8
-"""Deepest nesting of arrays and objects accepted (a ticket list is 2 deep)."""
+MAX_JSON_DEPTH = 16
+"""Deepest nesting of arrays and objects accepted (a ticket list is 2 deep; helpdesks may
+send custom fields, which are ignored but still parsed)."""
 SIGNATURE_TOLERANCE_SECONDS = 300
 """How far a signed request's timestamp may be from the server's clock."""
 

@@ -87,6 +87,13 @@ def test_bad_period_and_missing_store(
     assert main(["report", "--since", "2026-02-01", "--until", "2026-01-01"]) == 2
 
 
+def test_an_unwritable_plot_is_a_clear_error(db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    target = tmp_path / "no-such-dir" / "plot.png"
+
+    assert main(["report", "--plot", str(target)]) == 2
+    assert f"cannot write {target}" in capsys.readouterr().out
+
+
 def test_period_rules() -> None:
     now = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 

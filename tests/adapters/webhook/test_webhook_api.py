@@ -10,7 +10,7 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from adapters.webhook import MAX_BODY_BYTES, sign
+from adapters.webhook import MAX_BODY_BYTES, MAX_JSON_DEPTH, sign
 from bot.models import CheckCommand, CheckOutcome, Feedback
 
 from .conftest import TOKEN, Service, ServiceFactory
@@ -298,6 +298,22 @@ def test_bad_input_gets_a_clear_400(
     assert body.get("field") == field
     assert words in body["message"]
     assert service.store.query("SELECT COUNT(*) FROM triage")[0][0] == 0
+
+
+def test_nesting_up_to_the_limit_is_taken(client: httpx.Client, auth: dict[str, str]) -> None:
+    def ticket(levels: int) -> bytes:  # the ticket object is level 1, then `levels` arrays
+        return (
+            b'{"id": "deep-%d", "body": "relay access denied", "custom": ' % levels
+            + b"[" * levels
+            + b"]" * levels
+            + b"}"
+        )
+
+    at_limit = client.post("/v1/triage", content=ticket(MAX_JSON_DEPTH - 1), headers=auth)
+    past_limit = client.post("/v1/triage", content=ticket(MAX_JSON_DEPTH), headers=auth)
+
+    assert at_limit.status_code == 200
+    assert past_limit.status_code == 400 and past_limit.json()["error"] == "too_deep"
 
 
 def test_a_body_not_declared_as_json_is_415(refusing_service: Service, auth: dict[str, str]) -> None:
