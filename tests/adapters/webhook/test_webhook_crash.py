@@ -88,23 +88,28 @@ def test_sigkill_mid_stream_loses_no_acknowledged_ticket(tmp_path: Path) -> None
     stop = threading.Event()
 
     def stream(worker: int, url: str) -> None:
+        """Send tickets one by one, with a list of three every fourth request."""
         headers = {"Authorization": f"Bearer {TOKEN}"}
         with httpx.Client(base_url=url, timeout=5.0, headers=headers) as client:
             for n in range(10_000):
                 if stop.is_set():
                     return
-                ticket_id = f"w{worker}-{n:05d}"
+                size = 3 if n % 4 == 3 else 1
+                ids = [f"w{worker}-{n:05d}-{k}" for k in range(size)]
                 with lock:
-                    attempted.append(ticket_id)
-                body = BODIES[n % len(BODIES)]
+                    attempted.extend(ids)
+                tickets = [
+                    {"id": i, "subject": "help", "body": BODIES[(n + k) % len(BODIES)]} for k, i in enumerate(ids)
+                ]
                 try:
-                    response = client.post("/v1/triage", json={"id": ticket_id, "subject": "help", "body": body})
+                    response = client.post("/v1/triage", json=tickets if size > 1 else tickets[0])
                 except httpx.TransportError:
                     return  # the server died under this request: not acknowledged
                 if 200 <= response.status_code < 300:
-                    assert response.json()["id"] == ticket_id
+                    results = response.json() if size > 1 else [response.json()]
+                    assert [r["id"] for r in results] == ids
                     with lock:
-                        acknowledged.add(ticket_id)
+                        acknowledged.update(ids)
 
     with _service(db, log) as (process, url):
         workers = [threading.Thread(target=stream, args=(w, url)) for w in range(4)]
