@@ -253,7 +253,9 @@ class Matcher:
             found = fuzz.partial_ratio_alignment(needle, folded, score_cutoff=_QUOTE_CUTOFF)
             if found is None:
                 continue
-            if found.dest_end - found.dest_start < min(0.6 * len(needle), _QUOTE_MIN_CHARS):
+            span = found.dest_end - found.dest_start
+            whole_text = span >= 0.9 * len(folded.strip()) and span >= 15 and found.score >= 90
+            if span < min(0.6 * len(needle), _QUOTE_MIN_CHARS) and not whole_text:
                 continue
             if best is None or found.score > best[0]:
                 best = (found.score, found.dest_start, found.dest_end)
@@ -321,15 +323,19 @@ def _entry_texts(entry: Entry) -> Iterator[tuple[str, Literal["sig", "q"] | None
         yield localized.fix, None, 0.3
 
 
+_SIG_ADDRESS = re.compile(r"<?[\w.+-]+@[\w.-]+>?:?")
+
+
 def _quotable(signatures: tuple[str, ...]) -> tuple[str, ...]:
-    """Signatures and their sentences of some length: a paste often holds one sentence of a long one."""
+    """Signatures and their sentences, without example addresses: what a paste may hold of them."""
     pieces: list[str] = []
     for signature in signatures:
-        pieces.append(signature)
-        parts = [p.strip() for p in re.split(r"(?<=[.;])\s+", signature) if len(p.strip()) >= 30]
+        bare = " ".join(_SIG_ADDRESS.sub(" ", signature).split())
+        pieces.append(bare)
+        parts = [p.strip() for p in re.split(r"(?<=[.;:])\s+", bare) if len(p.strip()) >= 15]
         if len(parts) > 1:
             pieces.extend(parts)
-    return tuple(dict.fromkeys(pieces))
+    return tuple(dict.fromkeys(piece for piece in pieces if piece))
 
 
 def _widen(text: str, start: int, end: int) -> tuple[int, int]:
