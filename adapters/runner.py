@@ -26,7 +26,7 @@ import signal
 import socket
 import sys
 import threading
-from collections.abc import Awaitable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from types import FrameType
 from typing import Any
@@ -94,9 +94,17 @@ async def _serve_bot(
 ) -> None:
     extra_routes: list[BaseRoute] = []
     background: list[tuple[str, Any]] = []
+    halt = asyncio.Event()
+    failures: list[BaseException] = []
+
+    def crashed(name: str, exc: BaseException) -> None:
+        log.error("%s stopped with %s; stopping the service", name, type(exc).__name__, exc_info=exc)
+        failures.append(exc)
+        halt.set()
+
     if settings.slack_app_token:
         slack_app = _adapter("slack_app")
-        background.append(("slack", await _start(slack_app.start_socket_mode(bot, settings))))
+        background.append(("slack", await _start("slack", slack_app.start_socket_mode(bot, settings), crashed)))
         log.info("slack: socket mode")
     elif settings.slack_bot_token and settings.slack_signing_secret:
         slack_app = _adapter("slack_app")
@@ -106,7 +114,7 @@ async def _serve_bot(
         missing = "SLACK_SIGNING_SECRET" if settings.slack_bot_token else "SLACK_BOT_TOKEN"
         raise ConfigError(f"Slack over HTTP needs {missing} too (or SLACK_APP_TOKEN for Socket Mode)", variable=missing)
     if settings.discord_token:
-        background.append(("discord", await _start(_adapter("discord_app").start(bot, settings))))
+        background.append(("discord", await _start("discord", _adapter("discord_app").start(bot, settings), crashed)))
         log.info("discord: connecting")
 
     app = create_app(bot, settings, extra_routes=extra_routes)
@@ -122,22 +130,23 @@ async def _serve_bot(
         ws="none",
     )
     server = uvicorn.Server(config)
-    watcher = asyncio.ensure_future(_exit_on(stop, server)) if stop is not None else None
+    watchers = [asyncio.ensure_future(_exit_on(event, server)) for event in (halt, stop) if event is not None]
     try:
         with _signals_end_serving():
             await server.serve(sockets=[sock] if sock is not None else None)
     finally:
-        if watcher is not None:
+        for watcher in watchers:
             watcher.cancel()
-            await asyncio.gather(watcher, return_exceptions=True)
+        await asyncio.gather(*watchers, return_exceptions=True)
         for name, handle in reversed(background):
             await _stop(name, handle)
     log.info("stopped")
+    if failures:
+        raise failures[0]
 
 
-async def _exit_on(stop: asyncio.Event, server: uvicorn.Server) -> None:
-    await stop.wait()
-    log.info("stop requested")
+async def _exit_on(event: asyncio.Event, server: uvicorn.Server) -> None:
+    await event.wait()
     server.should_exit = True
 
 
@@ -165,27 +174,29 @@ def _signals_end_serving() -> Iterator[None]:
             signal.signal(sig, handler)
 
 
-async def _start(started: Any) -> Any:
+async def _start(name: str, started: Any, crashed: Callable[[str, BaseException], None]) -> Any:
     """Turn what a platform's ``start`` returned into something :func:`_stop` can stop.
 
-    A coroutine that runs the platform (until cancelled) becomes a task; an awaitable that
-    returns a handle (a client, a handler) is awaited; anything else is kept as it is.
+    A coroutine that runs the platform (until cancelled) becomes a task, and ``crashed`` is
+    called if it ends with an error (the service then stops: a supervisor restarts it rather
+    than leaving it up without the platform). An awaitable that returns a handle (a client,
+    a handler) is awaited; anything else is kept as it is.
     """
     if inspect.iscoroutine(started):
         task: asyncio.Task[Any] = asyncio.ensure_future(started)
-        task.add_done_callback(_report_crash)
+
+        def _done(task: asyncio.Task[Any]) -> None:
+            if not task.cancelled() and task.exception() is not None:
+                crashed(name, task.exception())  # type: ignore[arg-type]
+
+        task.add_done_callback(_done)
         await asyncio.sleep(0)  # let it start; a coroutine that returns a handle is done now
-        if task.done():
+        if task.done() and task.exception() is None:
             return task.result()
         return task
     if isinstance(started, Awaitable):
         return await started
     return started
-
-
-def _report_crash(task: asyncio.Task[Any]) -> None:
-    if not task.cancelled() and task.exception() is not None:
-        log.error("a platform stopped with %s", type(task.exception()).__name__, exc_info=task.exception())
 
 
 async def _stop(name: str, handle: Any) -> None:

@@ -153,3 +153,38 @@ async def test_half_configured_slack_is_a_config_error(tmp_path: Path, tokens: d
         await serve(settings, stop=asyncio.Event())
 
     assert caught.value.variable == variable
+
+
+async def test_a_platform_that_fails_stops_the_service(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    discord = types.ModuleType("adapters.discord_app")
+    refuse = asyncio.Event()
+
+    async def start(bot: Any, settings: Settings) -> None:
+        await refuse.wait()  # logging in... then Discord refuses the token
+        raise ConfigError("Discord refused DISCORD_TOKEN", variable="DISCORD_TOKEN")
+
+    discord.start = start  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "adapters.discord_app", discord)
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    settings = Settings(db=str(tmp_path / "s.db"), discord_token="bad")
+
+    task = asyncio.ensure_future(serve(settings, sock=sock))
+    async with httpx.AsyncClient(base_url=url, timeout=5.0) as client:
+        up = False
+        for _ in range(500):
+            try:
+                up = (await client.get("/healthz")).status_code == 200
+                break
+            except httpx.TransportError:
+                await asyncio.sleep(0.02)
+        refuse.set()
+        with pytest.raises(ConfigError) as caught:
+            await asyncio.wait_for(task, 15)
+        with pytest.raises(httpx.TransportError):
+            await client.get("/healthz")
+    sock.close()
+
+    assert up
+    assert caught.value.variable == "DISCORD_TOKEN"
