@@ -3,6 +3,7 @@
     mailmedic ask [--json] [--lang CODE] TEXT|-      one answer
     mailmedic triage [FILE|-] [--out FILE]            JSON lines in, JSON lines out
     mailmedic kb [--json]                             the knowledge base as loaded
+    mailmedic check mx|address|port|domain ARGS [--json]   DNS and mail-port checks
     mailmedic chat                                    a chat in the terminal
     mailmedic run                                     the platforms whose tokens are set, else chat
     mailmedic serve                                   the HTTP service (+ platforms), on PORT
@@ -165,6 +166,36 @@ def _cmd_kb(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+# --- check (bot/checks) ----------------------------------------------------------------
+
+
+def _cmd_check(args: argparse.Namespace, settings: Settings) -> int:
+    """``mailmedic check mx|address|port|domain TARGET... [--json]``.
+
+    Exit 0 when the check ran (whatever it found), 2 when the guard refused it, 1 on an
+    internal error.
+    """
+    from dataclasses import asdict
+
+    from bot.checks import default_checker
+    from bot.models import CheckCommand
+
+    checker = default_checker(settings, load_knowledge())
+    command = CheckCommand(args.kind, tuple(args.targets))
+    language = args.lang or settings.default_language
+    outcome = asyncio.run(checker.run(command, user="cli", language=language))
+    if args.json:
+        data = {"status": outcome.status, "findings": [asdict(f) for f in outcome.findings], "reason": outcome.reason}
+        json.dump(data, sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+    else:
+        marks = {"ok": "ok", "problem": "!!", "unknown": "??"}
+        for finding in outcome.findings:
+            sys.stdout.write(f"[{marks[finding.verdict]}] {finding.summary}\n")
+            sys.stdout.writelines(f"       {line}\n" for line in finding.evidence)
+    return {"refused": 2, "error": 1}.get(outcome.status, 0)
+
+
 # --- chat and run ----------------------------------------------------------------------
 
 
@@ -239,6 +270,13 @@ def _parser() -> argparse.ArgumentParser:
     kb = sub.add_parser("kb", help="show the knowledge base as loaded")
     kb.add_argument("--json", action="store_true", help="every entry's texts in every language")
     kb.set_defaults(func=_cmd_kb)
+
+    check = sub.add_parser("check", help="check a domain's MX, an address, a mail port, or a domain's SPF/DMARC")
+    check.add_argument("kind", choices=("mx", "address", "port", "domain"), help="what to check")
+    check.add_argument("targets", nargs="+", help="domain(s), address(es), or HOST PORT")
+    check.add_argument("--json", action="store_true", help="print status, findings and reason as JSON")
+    check.add_argument("--lang", choices=LANGUAGES, help="write the findings in this language")
+    check.set_defaults(func=_cmd_check)
 
     chat = sub.add_parser("chat", help="chat in the terminal")
     chat.add_argument("--persist", action="store_true", help="keep language choices in MAILMEDIC_DB")

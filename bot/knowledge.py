@@ -20,7 +20,7 @@ from typing import Any
 from .errors import KnowledgeError
 from .models import LANGUAGES, Entry, Facts, Localized
 
-__all__ = ["CATEGORIES", "CHECKS", "KINDS", "Knowledge", "Lexicon", "PriorityRules", "load_from", "load_knowledge"]
+__all__ = ["CATEGORIES", "CHECKS", "KINDS", "Knowledge", "Lexicon", "Outside", "PriorityRules", "load_from", "load_knowledge"]
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +68,19 @@ class Lexicon:
     boilerplate: tuple[str, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class Outside:
+    """What the knowledge base does not cover (knowledge/outside.toml): the "none of these" class.
+
+    Attributes:
+        signatures: reports and auto-replies that are not failures an entry explains.
+        questions: support questions outside mail problems, in every language.
+    """
+
+    signatures: tuple[str, ...]
+    questions: tuple[str, ...]
+
+
 class Knowledge:
     """The loaded knowledge base: entries, facts, interface strings and priority rules.
 
@@ -81,8 +94,10 @@ class Knowledge:
         ui: Mapping[str, Mapping[str, str]],
         priority: PriorityRules,
         lexicon: Lexicon | None = None,
+        outside: Outside | None = None,
     ) -> None:
         self.entries = entries
+        self.outside = outside or Outside((), ())
         self.lexicon = lexicon or Lexicon(frozenset(), ())
         self.facts = facts
         self.priority = priority
@@ -338,6 +353,22 @@ def _load_lexicon(node: Traversable | None) -> Lexicon:
     return Lexicon(words, _str_tuple(lines, "boilerplate.lines", label, None) if lines else ())
 
 
+def _load_outside(node: Traversable | None) -> Outside:
+    if node is None:
+        return Outside((), ())
+    label = "outside.toml"
+    data = _read(node, label)
+    signatures = _str_tuple(data.get("signatures", []), "signatures", label, None) if data.get("signatures") else ()
+    questions: list[str] = []
+    for language in LANGUAGES:
+        table = data.get(language, {})
+        if not isinstance(table, dict):
+            raise KnowledgeError(f"[{language}] must be a table", path=label)
+        if table.get("questions"):
+            questions += _str_tuple(table["questions"], f"[{language}] questions", label, None)
+    return Outside(signatures, tuple(questions))
+
+
 def load_from(root: Traversable) -> Knowledge:
     """Load and validate the knowledge base under ``root``.
 
@@ -371,8 +402,10 @@ def load_from(root: Traversable) -> Knowledge:
     priority = _load_priority(priority_node if priority_node.is_file() else None, set(seen))
     lexicon_node = root / "lexicon.toml"
     lexicon = _load_lexicon(lexicon_node if lexicon_node.is_file() else None)
+    outside_node = root / "outside.toml"
+    outside = _load_outside(outside_node if outside_node.is_file() else None)
     log.debug("knowledge loaded: %d entries, %d interface strings", len(entries), len(ui["en"]))
-    return Knowledge(tuple(entries), facts, ui, priority, lexicon)
+    return Knowledge(tuple(entries), facts, ui, priority, lexicon, outside)
 
 
 @functools.cache

@@ -35,11 +35,14 @@ from .knowledge import Knowledge
 from .models import LANGUAGES, Entry
 from .normalize import fold, mask, tokens
 
-__all__ = ["Match", "Matcher", "Outcome", "calibrate"]
+__all__ = ["OUTSIDE", "Match", "Matcher", "Outcome", "calibrate"]
 
 log = logging.getLogger(__name__)
 
 Outcome = Literal["answer", "suggest", "unknown"]
+
+OUTSIDE = "(outside)"
+"""The label of the "none of these" class in :meth:`Matcher.scores` (never an entry id)."""
 
 _MAX_QUERY_TOKENS = 1500
 _FUZZY_MIN_LEN = 6
@@ -106,19 +109,21 @@ class Matcher:
         tf: list[dict[str, float]] = []
         raw_phrasings: list[tuple[int, Literal["sig", "q"], set[str]]] = []
         words: set[str] = set()
-        for index, entry_id in enumerate(self._ids):
+        self._outside = len(self._ids)  # index of the "none of these" class, after the entries
+        for index in range(len(self._ids) + 1):
             counts: dict[str, float] = defaultdict(float)
-            for text, kind, weight in _entry_texts(knowledge.entry(entry_id)):
+            texts = _entry_texts(knowledge.entry(self._ids[index])) if index < self._outside else _outside_texts(knowledge)
+            for text, kind, weight in texts:
                 toks = tokens(text)
                 words.update(_WORDS.findall(fold(text)))
                 for tok in set(toks):
                     counts[tok] += weight
                 if kind is not None and toks:
                     raw_phrasings.append((index, kind, set(toks)))
-            for code in knowledge.entry(entry_id).codes:
+            for code in knowledge.entry(self._ids[index]).codes if index < self._outside else ():
                 counts[f"zc{code.replace('.', 'x')}"] += 1.0
             tf.append(dict(counts))
-        n = len(self._ids)
+        n = len(tf)
         df: dict[str, int] = defaultdict(int)
         for counts in tf:
             for tok in counts:
@@ -234,7 +239,8 @@ class Matcher:
             score *= 1.0 - math.exp(-parts["evidence"] / _EVIDENCE_SCALE)
             if pasted and entry_index in self._questions:
                 score *= _QUESTION_IN_REPORT  # a delivery report is an error, not a settings question
-            results.append((self._ids[entry_index], score, parts))
+            label = self._ids[entry_index] if entry_index < self._outside else OUTSIDE
+            results.append((label, score, parts))
         results.sort(key=lambda item: item[1], reverse=True)
         return results
 
@@ -278,16 +284,22 @@ class Matcher:
         top = scored[0][1]
         runner_up = scored[1][1] if len(scored) > 1 else 0.0
         confidence = calibrate(top, top - runner_up)
-        ranked = [(scored[0][0], round(confidence, 3))]
-        for entry_id, score, _ in scored[1:5]:
-            ranked.append((entry_id, round(calibrate(score, 0.0), 3)))
+        entries = [(entry_id, score) for entry_id, score, _ in scored if entry_id != OUTSIDE]
+        if scored[0][0] == OUTSIDE:
+            # closest to what the knowledge base does not cover: say so, offer the nearest entries
+            ranked = tuple((entry_id, round(calibrate(score, score - top), 3)) for entry_id, score in entries[:5])
+            return Match("unknown", None, ranked[0][1] if ranked else 0.0, ranked)
+        ranked_list = [(scored[0][0], round(confidence, 3))]
+        for entry_id, score in entries[1:5]:
+            ranked_list.append((entry_id, round(calibrate(score, 0.0), 3)))
+        ranked = tuple(ranked_list)
         if confidence >= self.answer_threshold:
             outcome: Outcome = "answer"
         elif confidence >= self.suggest_threshold:
             outcome = "suggest"
         else:
             outcome = "unknown"
-        return Match(outcome, scored[0][0], confidence, tuple(ranked))
+        return Match(outcome, scored[0][0], confidence, ranked)
 
 
 _REPORT = re.compile(
@@ -324,6 +336,13 @@ def _entry_texts(entry: Entry) -> Iterator[tuple[str, Literal["sig", "q"] | None
 
 
 _SIG_ADDRESS = re.compile(r"<?[\w.+-]+@[\w.-]+>?:?")
+
+
+def _outside_texts(knowledge: Knowledge) -> Iterator[tuple[str, Literal["sig", "q"] | None, float]]:
+    for signature in knowledge.outside.signatures:
+        yield signature, "sig", 1.0
+    for question in knowledge.outside.questions:
+        yield question, "q", 1.0
 
 
 def _quotable(signatures: tuple[str, ...]) -> tuple[str, ...]:
