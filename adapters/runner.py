@@ -34,6 +34,7 @@ from typing import Any
 import uvicorn
 from starlette.routing import BaseRoute
 
+from bot.checks import Checker, default_checker
 from bot.config import Settings
 from bot.errors import ConfigError
 from bot.knowledge import load_knowledge
@@ -80,12 +81,12 @@ def _adapter(name: str) -> Any:
     return importlib.import_module(f"{__package__}.{name}")
 
 
-def _checker(settings: Settings) -> Any:
-    """The DNS and port checker, when this build has it (as ``mailmedic chat`` does)."""
-    try:
-        from bot.checks.runner import default_checker  # type: ignore[import-not-found]
-    except ImportError:
-        return None
+def _checker(settings: Settings) -> Checker:
+    """The deployment's DNS and port checker (guarded: public mail servers only).
+
+    Raises:
+        ConfigError: ``MAILMEDIC_DNS_SERVERS`` is malformed.
+    """
     return default_checker(settings, load_knowledge())
 
 

@@ -11,7 +11,10 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from adapters.webhook import MAX_BODY_BYTES, MAX_JSON_DEPTH, sign
-from bot.models import CheckCommand, CheckOutcome, Feedback
+from bot.checks import default_checker
+from bot.config import Settings
+from bot.knowledge import load_knowledge
+from bot.models import Feedback
 
 from .conftest import TOKEN, Service, ServiceFactory
 
@@ -387,13 +390,6 @@ def test_health_and_readiness(service: Service, client: httpx.Client) -> None:
 # --------------------------------------------------------------------------- metrics
 
 
-class _RefusingChecker:
-    """A checker whose guard refuses everything (the real guard's refusal, without a network)."""
-
-    async def run(self, command: CheckCommand, *, user: str, language: str) -> CheckOutcome:
-        return CheckOutcome("refused", reason="private-address")
-
-
 def _samples(client: httpx.Client) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
     response = client.get("/metrics")
     assert response.status_code == 200
@@ -406,13 +402,13 @@ def _samples(client: httpx.Client) -> dict[tuple[str, tuple[tuple[str, str], ...
 
 
 def test_metrics_count_what_was_done(make_service: ServiceFactory, auth: dict[str, str]) -> None:
-    service = make_service(checker=_RefusingChecker())
+    service = make_service(checker=default_checker(Settings(), load_knowledge()))
     with service.client() as client:
         before = _samples(client)
         assert ("mailmedic_messages_total", ()) not in before
         client.post("/v1/ask", json={"text": "550 5.7.1 Unable to relay, what now?"}, headers=auth)
         client.post("/v1/ask", json={"text": "Hello, my cat likes tuna and sunshine."}, headers=auth)
-        client.post("/v1/ask", json={"text": "check 10.0.0.1 25"}, headers=auth)
+        client.post("/v1/ask", json={"text": "check 10.0.0.1 25"}, headers=auth)  # the guard refuses: no packet
         _triage(client, [{"id": "m1", "body": RELAY_FR}, {"id": "m2", "body": RELAY_FR}], auth)
         _triage(client, {"id": "m1", "body": RELAY_FR}, auth)
         service.bot.record_feedback(Feedback("slack", "U1", "relay-denied", "en", 0.9, helpful=True))
