@@ -47,7 +47,9 @@ def _read_text(value: str) -> str:
 
 
 def _bot(settings: Settings, *, store: Any = None) -> SupportBot:
-    return SupportBot(settings=settings, store=store if store is not None else MemoryStore())
+    return SupportBot(
+        settings=settings, store=store if store is not None else MemoryStore(), checker=_checker(settings)
+    )
 
 
 # --- ask -------------------------------------------------------------------------------
@@ -205,15 +207,13 @@ def _cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
     from .console import ConsoleChat
 
     store = open_store(settings.db) if args.persist else MemoryStore()
-    bot = SupportBot(settings=settings, store=store, checker=_checker(settings))
+    bot = _bot(settings, store=store)
     return asyncio.run(ConsoleChat(bot).run())
 
 
 def _checker(settings: Settings) -> Any:
-    try:
-        from bot.checks.runner import default_checker  # type: ignore[import-not-found]
-    except ImportError:
-        return None
+    from bot.checks import default_checker
+
     return default_checker(settings, load_knowledge())
 
 

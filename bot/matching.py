@@ -135,15 +135,17 @@ class Matcher:
             for tok, count in counts.items():
                 self._entry_postings[tok].append((entry_index, count / (count + _TF_HALF)))
         self._phrasings: list[_Phrasing] = []
-        self._postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        self._postings_q: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        self._postings_sig: dict[str, list[tuple[int, float]]] = defaultdict(list)
         for entry_index, kind, phrase_tokens in raw_phrasings:
             norm2 = sum(self._idf[t] ** 2 for t in phrase_tokens)
             if norm2 <= 0:
                 continue
             pid = len(self._phrasings)
             self._phrasings.append(_Phrasing(entry_index, kind, norm2))
+            postings = self._postings_q if kind == "q" else self._postings_sig
             for tok in phrase_tokens:
-                self._postings[tok].append((pid, self._idf[tok] ** 2))
+                postings[tok].append((pid, self._idf[tok] ** 2))
         self._words_by_head: dict[str, list[str]] = defaultdict(list)
         for word in sorted(words):
             if len(word) >= _FUZZY_MIN_LEN and not word.isdigit() and _stem_of(word) in self._idf:
@@ -188,6 +190,36 @@ class Matcher:
                 break
         return weights
 
+    def _phrasing_scores(self, query: dict[str, float], kind: Literal["sig", "q"]) -> dict[int, float]:
+        """Per entry, how close its closest phrasing of ``kind`` is to ``query``.
+
+        For questions, the cosine. For signatures, also how much of the signature the query
+        contains (squared, and discounted for signatures too slight to prove anything alone).
+        """
+        q_norm = math.sqrt(sum(w * w for w in query.values()))
+        if q_norm <= 0:
+            return {}
+        postings = self._postings_q if kind == "q" else self._postings_sig
+        shared: dict[int, float] = defaultdict(float)
+        cross: dict[int, float] = defaultdict(float)
+        for tok, weight in query.items():
+            idf = self._idf.get(tok)
+            if idf is None:
+                continue
+            for pid, idf2 in postings.get(tok, ()):
+                shared[pid] += idf2
+                cross[pid] += weight * idf
+        best: dict[int, float] = defaultdict(float)
+        for pid, covered in shared.items():
+            phr = self._phrasings[pid]
+            value = cross[pid] / (q_norm * math.sqrt(phr.norm2))
+            if kind == "sig":
+                coverage = covered / phr.norm2
+                value = max(coverage * coverage * min(1.0, phr.norm2 / _SIG_MIN_MASS), value)
+            if value > best[phr.entry]:
+                best[phr.entry] = value
+        return best
+
     def scores(self, text: str) -> list[tuple[str, float, dict[str, float]]]:
         """Every entry's score with its parts, best first (for evaluation and debugging)."""
         query = self._query(text)
@@ -195,33 +227,26 @@ class Matcher:
         q_norm = math.sqrt(sum(w * w for w in query.values()))
         if q_mass <= 0:
             return []
-        shared: dict[int, float] = defaultdict(float)
-        cross: dict[int, float] = defaultdict(float)
         explained: dict[int, float] = defaultdict(float)
         evidence: dict[int, float] = defaultdict(float)
         for tok, weight in query.items():
             idf = self._idf.get(tok)
             if idf is None:
                 continue
-            for pid, idf2 in self._postings.get(tok, ()):
-                shared[pid] += idf2
-                cross[pid] += weight * idf
             for entry_index, saturation in self._entry_postings.get(tok, ()):
                 explained[entry_index] += weight * saturation
                 evidence[entry_index] += idf * saturation
-        best_q: dict[int, float] = defaultdict(float)
-        best_sig: dict[int, float] = defaultdict(float)
-        for pid, covered in shared.items():
-            phr = self._phrasings[pid]
-            cosine = cross[pid] / (q_norm * math.sqrt(phr.norm2))
-            if phr.kind == "q":
-                if cosine > best_q[phr.entry]:
-                    best_q[phr.entry] = cosine
-            else:
-                coverage = covered / phr.norm2
-                value = max(coverage * coverage * min(1.0, phr.norm2 / _SIG_MIN_MASS), cosine)
-                if value > best_sig[phr.entry]:
-                    best_sig[phr.entry] = value
+        best_q = self._phrasing_scores(query, "q")
+        segments = _segments(text)
+        if len(segments) > 1:
+            # a report's cause sits in one of its lines: a signature must match within one
+            best_sig: dict[int, float] = defaultdict(float)
+            for segment in segments:
+                for entry_index, value in self._phrasing_scores(self._query(segment), "sig").items():
+                    if value > best_sig[entry_index]:
+                        best_sig[entry_index] = value
+        else:
+            best_sig = self._phrasing_scores(query, "sig")
         pasted = _looks_like_report(text)
         results: list[tuple[str, float, dict[str, float]]] = []
         for entry_index in explained:
@@ -308,6 +333,22 @@ _REPORT = re.compile(
     r"couldn't be delivered|undeliver|returned mail|in reply to|said:|permanent fatal",
     re.IGNORECASE,
 )
+
+
+_MAX_SEGMENTS = 200
+
+
+def _segments(text: str) -> list[str]:
+    """A paste's logical lines: a wrapped continuation (indented) joins the line before it."""
+    segments: list[str] = []
+    for line in text[:_QUOTE_SCAN].split("\n"):
+        if not line.strip():
+            continue
+        if segments and line[:1].isspace():
+            segments[-1] += " " + line.strip()
+        else:
+            segments.append(line.strip())
+    return segments[:_MAX_SEGMENTS]
 
 
 def _looks_like_report(text: str) -> bool:

@@ -248,12 +248,9 @@ class SupportBot:
             return self.composer.message("error", language, "check.usage")
         outcome = await self._run_check(command.check, inbound.user, language)
         reason_text = None
-        if outcome.reason:
-            key = f"check.refused.{outcome.reason}" if outcome.status == "refused" else f"check.error.{outcome.reason}"
-            try:
-                reason_text = self.ui(language, key)
-            except KeyError:
-                reason_text = None
+        if outcome.reason and not outcome.findings:
+            # the checker localises its refusals as findings; a bare reason falls back to usage
+            reason_text = self.ui(language, "check.usage")
         return self.composer.from_check(outcome, language, reason_text=reason_text)
 
     async def _run_check(self, command: CheckCommand, user: str, language: str) -> CheckOutcome:
