@@ -55,12 +55,13 @@ _BOILERPLATE_WEIGHT = 0.1  # a word of a delivery report's frame
 _TF_HALF = 0.6  # how fast repeated use of a word by one entry saturates
 _SIG_MIN_MASS = 9.0  # a signature with less idf mass than this cannot alone prove a match
 _EVIDENCE_SCALE = 2.5  # how much distinctive evidence makes a match credible
-_W_EXPLAINED = 0.45
+_W_EXPLAINED = 0.3
 _W_QUESTION = 0.35
-_W_SIGNATURE = 0.45
+_W_SIGNATURE = 0.6
 _QUESTION_IN_REPORT = 0.75
 _SLOPE = 12.0
-_MIDPOINT = 0.266
+_MIDPOINT_QUESTION = 0.2  # a question scoring 0.23 with a clear margin is a 0.6 confidence
+_MIDPOINT_REPORT = 0.5  # a delivery report must match far more closely: most reports look alike
 _CLEAR_MARGIN = 0.08
 _QUOTE_SCAN = 20_000
 _QUOTE_CUTOFF = 72.0
@@ -306,17 +307,20 @@ class Matcher:
         scored = self.scores(text)
         if not scored:
             return Match("unknown", None, 0.0, ())
+        report = _looks_like_report(text)
         top = scored[0][1]
         runner_up = scored[1][1] if len(scored) > 1 else 0.0
-        confidence = calibrate(top, top - runner_up)
+        confidence = calibrate(top, top - runner_up, report=report)
         entries = [(entry_id, score) for entry_id, score, _ in scored if entry_id != OUTSIDE]
         if scored[0][0] == OUTSIDE:
             # closest to what the knowledge base does not cover: say so, offer the nearest entries
-            ranked = tuple((entry_id, round(calibrate(score, score - top), 3)) for entry_id, score in entries[:5])
+            ranked = tuple(
+                (entry_id, round(calibrate(score, score - top, report=report), 3)) for entry_id, score in entries[:5]
+            )
             return Match("unknown", None, ranked[0][1] if ranked else 0.0, ranked)
         ranked_list = [(scored[0][0], round(confidence, 3))]
         for entry_id, score in entries[1:5]:
-            ranked_list.append((entry_id, round(calibrate(score, 0.0), 3)))
+            ranked_list.append((entry_id, round(calibrate(score, 0.0, report=report), 3)))
         ranked = tuple(ranked_list)
         if confidence >= self.answer_threshold:
             outcome: Outcome = "answer"
@@ -406,13 +410,15 @@ def _widen(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-def calibrate(score: float, margin: float) -> float:
+def calibrate(score: float, margin: float, *, report: bool = False) -> float:
     """The confidence (0..1) for an entry's raw score and its margin over the runner-up.
 
     A logistic curve centred where the development messages turn from mostly wrong to
-    mostly right (a raw score of 0.3 with a clear margin is a confidence of 0.6), discounted
-    by up to a quarter when the runner-up is within 0.08.
+    mostly right, discounted by up to a quarter when the runner-up is within 0.08. A
+    delivery report needs a closer match than a question for the same confidence: reports
+    share most of their words, and an unknown kind of report must not be taken for a known one.
     """
-    base = 1.0 / (1.0 + math.exp(-_SLOPE * (score - _MIDPOINT)))
+    midpoint = _MIDPOINT_REPORT if report else _MIDPOINT_QUESTION
+    base = 1.0 / (1.0 + math.exp(-_SLOPE * (score - midpoint)))
     closeness = min(1.0, max(0.0, margin) / _CLEAR_MARGIN)
     return max(0.0, min(1.0, base * (0.75 + 0.25 * closeness)))
