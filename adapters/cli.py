@@ -6,6 +6,8 @@
     mailmedic check mx|address|port|domain ARGS [--json]   DNS and mail-port checks
     mailmedic chat                                    a chat in the terminal
     mailmedic run                                     the platforms whose tokens are set, else chat
+    mailmedic serve                                   the HTTP service (+ platforms), on PORT
+    mailmedic report [--days N|--since D] [--until D] [--json] [--plot FILE]
 
 Exit codes: 0 done, 1 internal error, 2 bad usage or refused input.
 """
@@ -224,13 +226,27 @@ def _cmd_run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
-    try:
-        from .runner import serve  # type: ignore[import-not-found]
-    except ImportError:
-        sys.stderr.write("mailmedic: the HTTP service is not part of this build\n")
-        return 1
+    from .runner import serve  # uvicorn and Starlette load only for the service
+
     asyncio.run(serve(settings))
     return 0
+
+
+# --- report ----------------------------------------------------------------------------
+
+
+def _cmd_report(args: argparse.Namespace, settings: Settings) -> int:
+    from .report_view import run_report
+
+    return run_report(
+        settings,
+        since=args.since,
+        until=args.until,
+        days=args.days,
+        as_json=args.json,
+        plot=args.plot,
+        out=sys.stdout,
+    )
 
 
 # --- main ------------------------------------------------------------------------------
@@ -271,6 +287,15 @@ def _parser() -> argparse.ArgumentParser:
 
     serve = sub.add_parser("serve", help="start the HTTP service and the configured platforms")
     serve.set_defaults(func=_cmd_serve)
+
+    report = sub.add_parser("report", help="answers, gaps and feedback of a period, from MAILMEDIC_DB")
+    when = report.add_mutually_exclusive_group()
+    when.add_argument("--days", type=int, help="the last N days (default 7)")
+    when.add_argument("--since", help="start, ISO date or date-time (UTC unless it says otherwise)")
+    report.add_argument("--until", help="end, excluded (default: now)")
+    report.add_argument("--json", action="store_true", help="print JSON")
+    report.add_argument("--plot", metavar="FILE", help="also write a PNG of answers and feedback per day")
+    report.set_defaults(func=_cmd_report)
     return parser
 
 
