@@ -218,7 +218,9 @@ def _checker(settings: Settings) -> Any:
 
 
 def _cmd_run(args: argparse.Namespace, settings: Settings) -> int:
-    if settings.slack_bot_token or settings.discord_token:
+    from .runner import platforms_configured
+
+    if platforms_configured(settings):
         return _cmd_serve(args, settings)
     log.info("no platform token set: starting the terminal chat")
     args.persist = False
