@@ -228,7 +228,7 @@ class SqliteStore:
         self._lock = threading.Lock()
         try:
             self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=10.0)
-            self._db.execute("PRAGMA journal_mode=WAL")
+            self._wal()
             # FULL: a commit is on disk before it returns, so what the webhook acknowledged
             # survives a power cut too, not only a killed process (about 0.15 ms a commit here).
             self._db.execute("PRAGMA synchronous=FULL")
@@ -236,6 +236,26 @@ class SqliteStore:
             self._migrate()
         except sqlite3.Error as exc:
             raise ConfigError(f"cannot open the store at {path}: {exc}", variable="MAILMEDIC_DB") from exc
+
+    def _wal(self, *, deadline: float = 10.0) -> None:
+        """Switch the file to WAL mode.
+
+        Switching needs the file to itself, and SQLite answers "database is locked" at once
+        (its busy handler does not wait here) while another process is doing the same: so
+        retry, briefly, until the deadline.
+
+        Raises:
+            sqlite3.OperationalError: still locked after ``deadline`` seconds.
+        """
+        give_up = time.monotonic() + deadline
+        while True:
+            try:
+                self._db.execute("PRAGMA journal_mode=WAL")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) and "busy" not in str(exc) or time.monotonic() > give_up:
+                    raise
+                time.sleep(0.02)
 
     def _migrate(self) -> None:
         """Bring the file to :data:`SCHEMA_VERSION`, one version per step.
