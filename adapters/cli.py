@@ -31,9 +31,12 @@ __all__ = ["main"]
 log = logging.getLogger(__name__)
 
 
-def _configure_logging(settings: Settings) -> None:
+def _configure_logging(settings: Settings, *, service: bool) -> None:
+    # A service logs one INFO line per message; a command in a terminal only what went
+    # wrong, unless BOT_LOG_LEVEL asks for more.
+    level = settings.log_level if service or "BOT_LOG_LEVEL" in os.environ else "WARNING"
     logging.basicConfig(
-        level=getattr(logging, settings.log_level, logging.INFO),
+        level=getattr(logging, level, logging.INFO),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
@@ -223,6 +226,8 @@ def _cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     if platforms_configured(settings):
         return _cmd_serve(args, settings)
     log.info("no platform token set: starting the terminal chat")
+    if "BOT_LOG_LEVEL" not in os.environ:
+        logging.getLogger().setLevel(logging.WARNING)  # the chat is in this terminal
     args.persist = False
     return _cmd_chat(args, settings)
 
@@ -309,7 +314,7 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         sys.stderr.write(f"mailmedic: {exc}\n")
         return 2
-    _configure_logging(settings)
+    _configure_logging(settings, service=args.command in ("serve", "run"))
     try:
         return int(args.func(args, settings))
     except BotError as exc:

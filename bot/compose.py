@@ -102,14 +102,15 @@ class Composer:
     def to_text(self, reply: Reply, *, notes: tuple[str, ...] = ()) -> str:
         """The reply as plain text, in its language."""
         lang = reply.language
+        colon = self.ui(lang, "label.colon")
         lines: list[str] = []
         if reply.kind == "answer":
             percent = round(reply.confidence * 100)
             lines.append(f"{reply.title} ({self.ui(lang, 'label.confidence', percent=percent)})")
             if reply.quote:
-                lines.append(f"{self.ui(lang, 'label.error')}: {reply.quote}")
-            lines.append(f"{self.ui(lang, 'label.cause')}: {reply.cause}")
-            lines.append(f"{self.ui(lang, 'label.fix')}: {reply.fix}")
+                lines.append(f"{self.ui(lang, 'label.error')}{colon}{reply.quote}")
+            lines.append(f"{self.ui(lang, 'label.cause')}{colon}{reply.cause}")
+            lines.append(f"{self.ui(lang, 'label.fix')}{colon}{reply.fix}")
         elif reply.kind == "suggest":
             lines.append(self.ui(lang, "suggest.intro"))
             lines.extend(f"• {s.title} [{s.entry_id}]" for s in reply.suggestions)
@@ -117,13 +118,13 @@ class Composer:
         elif reply.kind == "unknown":
             lines.append(self.ui(lang, "unknown.intro"))
             if reply.suggestions:
-                lines.append(f"{self.ui(lang, 'label.suggestions')}:")
+                lines.append(f"{self.ui(lang, 'label.suggestions')}{colon.rstrip()}")
                 lines.extend(f"• {s.title} [{s.entry_id}]" for s in reply.suggestions)
             lines.append(self.ui(lang, "unknown.human"))
         elif reply.text:
             lines.append(reply.text)
         if reply.findings:
-            lines.append(f"{self.ui(lang, 'label.findings')}:")
+            lines.append(f"{self.ui(lang, 'label.findings')}{colon.rstrip()}")
             for finding in reply.findings:
                 lines.append(f"{_VERDICT_MARK.get(finding.verdict, '?')} {finding.target}: {finding.summary}")
                 lines.extend(f"    {item}" for item in finding.evidence[:5])

@@ -66,6 +66,7 @@ _CLEAR_MARGIN = 0.08
 _QUOTE_SCAN = 20_000
 _QUOTE_CUTOFF = 72.0
 _QUOTE_MIN_CHARS = 40
+_QUOTE_SLACK = 8.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -281,7 +282,7 @@ class Matcher:
         index = self._ids.index(entry_id)
         haystack = text[:_QUOTE_SCAN]
         folded = haystack.lower()
-        best: tuple[float, int, int] | None = None
+        found_spans: list[tuple[float, int, int]] = []
         for signature in self._signatures[index]:
             needle = signature.lower()
             found = fuzz.partial_ratio_alignment(needle, folded, score_cutoff=_QUOTE_CUTOFF)
@@ -291,12 +292,18 @@ class Matcher:
             whole_text = span >= 0.9 * len(folded.strip()) and span >= 15 and found.score >= 90
             if span < min(0.6 * len(needle), _QUOTE_MIN_CHARS) and not whole_text:
                 continue
-            if best is None or found.score > best[0]:
-                best = (found.score, found.dest_start, found.dest_end)
-        if best is None:
+            found_spans.append((found.score, found.dest_start, found.dest_end))
+        if not found_spans:
             return None
-        start, end = _widen(haystack, best[1], best[2])
-        quoted = " ".join(haystack[start:end].split()).strip("`>\"' ")
+        # of the close alignments, the longest: "Recipient address rejected: User unknown"
+        # rather than "User unknown"
+        top_score = max(score for score, _, _ in found_spans)
+        _, first, last = max((e - b, b, e) for score, b, e in found_spans if score >= top_score - _QUOTE_SLACK)
+        start, end = _widen(haystack, first, last)
+        leading = _LEADING_CODES.search(haystack, 0, start)
+        if leading is not None and leading.group(0).strip():
+            start = leading.start()  # the status codes in front of the words belong to the quote
+        quoted = " ".join(haystack[start:end].split()).lstrip("`>\"' ").rstrip("`\"' ")
         return quoted if len(quoted) <= 300 else quoted[:297] + "..."
 
     def match(self, text: str) -> Match:
@@ -404,11 +411,23 @@ def _quotable(signatures: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(piece for piece in pieces if piece))
 
 
+_LEADING_CODES = re.compile(r"(?:[245]\d\d[ -]+)?(?:#?[245]\.\d{1,3}\.\d{1,3}[ :]+)?$")
+
+
 def _widen(text: str, start: int, end: int) -> tuple[int, int]:
-    while start > 0 and not text[start - 1].isspace():
-        start -= 1
-    while end < len(text) and not text[end].isspace():
-        end += 1
+    """Grow an alignment to whole words, without taking in the words before or after it."""
+    while start < end and not (text[start].isalnum() or text[start] in "<#(\"'"):
+        start += 1  # began on punctuation: the word before it is not part of the error
+    while start > 0 and text[start - 1].isalnum() and text[start].isalnum():
+        start -= 1  # began inside a word
+    while end < len(text) and text[end - 1].isalnum() and text[end].isalnum():
+        end += 1  # ended inside a word
+    closing = re.match(r"[^\S\n]{0,3}>", text[end:])
+    if closing and "<" in text[start:end]:
+        end += closing.end()  # keep an address's closing bracket, and any space before it
+    following = re.match(r"[^\S\n]{0,2}<[^<>\n]{1,254}>", text[end:])
+    if following and text[start:end].rstrip().endswith(":"):
+        end += following.end()  # "MAIL FROM: <info@example.net >": the address is the evidence
     return start, end
 
 

@@ -111,3 +111,21 @@ def test_confidence_is_between_zero_and_one(matcher: Matcher) -> None:
         found = matcher.match(text)
         assert 0.0 <= found.confidence <= 1.0
         assert all(0.0 <= c <= 1.0 for _, c in found.ranked)
+
+
+@pytest.mark.parametrize(
+    ("text", "quote"),
+    [
+        ("Hi, got this: Non-existing DNS_MX: MAIL FROM: <info@example.net >  what now?", "<info@example.net >"),
+        ("Bonjour, depuis ce matin Outlook me dit : 550 5.7.1 Relay access denied", "550 5.7.1 Relay access denied"),
+        (
+            "host said: 550 5.1.1 <a@b.cz>: Recipient address rejected: User unknown in virtual mailbox table",
+            "Recipient address rejected: User unknown in virtual mailbox table",
+        ),
+    ],
+)
+async def test_the_quote_is_the_error_as_pasted(bot: SupportBot, text: str, quote: str) -> None:
+    reply = await bot.handle(Inbound(text=text))
+    assert reply.quote is not None
+    assert quote in reply.quote
+    assert not reply.quote.lower().startswith(("hi", "bonjour", "host said"))
