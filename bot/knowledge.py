@@ -62,10 +62,12 @@ class Lexicon:
     Attributes:
         stopwords: folded function words of the five languages.
         boilerplate: the frame lines delivery reports put around their cause.
+        jargon: folded technical words every language borrows (skipped by language detection).
     """
 
     stopwords: frozenset[str]
     boilerplate: tuple[str, ...]
+    jargon: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -350,7 +352,14 @@ def _load_lexicon(node: Traversable | None) -> Lexicon:
 
     words = frozenset(fold(word) for text in stop.values() for word in text.split())
     lines = data.get("boilerplate", {}).get("lines", [])
-    return Lexicon(words, _str_tuple(lines, "boilerplate.lines", label, None) if lines else ())
+    jargon = data.get("jargon", {}).get("words", "")
+    if not isinstance(jargon, str):
+        raise KnowledgeError("[jargon] words must be a string of words", path=label)
+    return Lexicon(
+        words,
+        _str_tuple(lines, "boilerplate.lines", label, None) if lines else (),
+        frozenset(fold(word) for word in jargon.split()),
+    )
 
 
 def _load_outside(node: Traversable | None) -> Outside:

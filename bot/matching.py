@@ -281,18 +281,18 @@ class Matcher:
         """
         index = self._ids.index(entry_id)
         haystack = text[:_QUOTE_SCAN]
-        folded = haystack.lower()
+        # what the user marked as pasted (`...` or a ``` block) is searched first
+        marked = [
+            (m.start(group), m.group(group))
+            for m in _MARKED.finditer(haystack)
+            for group in (1 if m.group(1) is not None else 2,)
+            if len(m.group(group).strip()) >= 8
+        ]
         found_spans: list[tuple[float, int, int]] = []
-        for signature in self._signatures[index]:
-            needle = signature.lower()
-            found = fuzz.partial_ratio_alignment(needle, folded, score_cutoff=_QUOTE_CUTOFF)
-            if found is None:
-                continue
-            span = found.dest_end - found.dest_start
-            whole_text = span >= 0.9 * len(folded.strip()) and span >= 15 and found.score >= 90
-            if span < min(0.6 * len(needle), _QUOTE_MIN_CHARS) and not whole_text:
-                continue
-            found_spans.append((found.score, found.dest_start, found.dest_end))
+        for offset, part in [*marked, (0, haystack)]:
+            found_spans = self._alignments(self._signatures[index], part, offset)
+            if found_spans:
+                break
         if not found_spans:
             return None
         # of the close alignments, the longest: "Recipient address rejected: User unknown"
@@ -305,6 +305,23 @@ class Matcher:
             start = leading.start()  # the status codes in front of the words belong to the quote
         quoted = " ".join(haystack[start:end].split()).lstrip("`>\"' ").rstrip("`\"' ")
         return quoted if len(quoted) <= 300 else quoted[:297] + "..."
+
+    @staticmethod
+    def _alignments(signatures: tuple[str, ...], part: str, offset: int) -> list[tuple[float, int, int]]:
+        """(score, start, end) of each signature aligned closely enough within ``part``."""
+        folded = part.lower()
+        spans: list[tuple[float, int, int]] = []
+        for signature in signatures:
+            needle = signature.lower()
+            found = fuzz.partial_ratio_alignment(needle, folded, score_cutoff=_QUOTE_CUTOFF)
+            if found is None:
+                continue
+            span = found.dest_end - found.dest_start
+            whole_part = span >= 0.9 * len(folded.strip()) and span >= 15 and found.score >= 90
+            if span < min(0.6 * len(needle), _QUOTE_MIN_CHARS) and not whole_part:
+                continue
+            spans.append((found.score, offset + found.dest_start, offset + found.dest_end))
+        return spans
 
     def match(self, text: str) -> Match:
         """Score ``text`` and decide.
@@ -411,6 +428,7 @@ def _quotable(signatures: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(piece for piece in pieces if piece))
 
 
+_MARKED = re.compile(r"```(?:[a-z]*\n)?(.*?)(?:```|$)|`([^`\n]+)`", re.DOTALL)
 _LEADING_CODES = re.compile(r"(?:[245]\d\d[ -]+)?(?:#?[245]\.\d{1,3}\.\d{1,3}[ :]+)?$")
 
 

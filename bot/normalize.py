@@ -165,7 +165,7 @@ def tokens(text: str) -> list[str]:
 
 _FENCE = re.compile(r"```.*?(?:```|$)", re.DOTALL)
 _INLINE = re.compile(r"`[^`\n]*`")
-_QUOTED = re.compile(r"\"[^\"\n]{12,}\"|(?<!\w)'[^'\n]{16,}'(?!\w)|«[^»\n]{12,}»|„[^“\n]{12,}“|“[^”\n]{12,}”")
+_QUOTED = re.compile(r"\"[^\"\n]{12,}\"|(?<!\w)'[^'\n]{8,}'(?!\w)|«[^»\n]{12,}»|„[^“\n]{12,}“|“[^”\n]{12,}”")
 _PASTE_MARKERS = re.compile(
     r"\b(?:sorry,|error:|failed:|said:|reason:|diagnostic|remote-mta|final-recipient|status:|"
     r"smtp;|rcpt to|mail from|delivery|undeliverable|undelivered|recipient|mailbox|"

@@ -165,7 +165,10 @@ class SupportBot:
         match = self.matcher.match(cleaned.text)
         quote = self.matcher.quote(cleaned.text, match.entry_id) if match.entry_id else None
         language, _ = choose_language(
-            _without(cleaned.text, quote), locale=ticket.locale, default=self.settings.default_language
+            _without(cleaned.text, quote),
+            locale=ticket.locale,
+            default=self.settings.default_language,
+            ignore=self.knowledge.lexicon.jargon,
         )
         category, priority, needs_human = self.triager.decide(match, cleaned.text)
         answered = match.outcome == "answer"
@@ -208,6 +211,7 @@ class SupportBot:
             thread=thread,
             locale=inbound.locale_hint,
             default=self.settings.default_language,
+            ignore=self.knowledge.lexicon.jargon,
         )
         if inbound.thread:
             self.store.set_thread_language(inbound.platform, inbound.thread, language)
