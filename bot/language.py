@@ -106,10 +106,14 @@ def detect(text: str, *, ignore: frozenset[str] = frozenset()) -> Detection:
     words = _LETTERS.findall(own)
     folded = [fold(w) for w in words]
     markers = _marker_counts(folded)
+    if len(words) < MIN_WORDS:
+        # too little for statistics: a give-away word ("Hallo", "merci") decides, or nothing
+        marked = [code for code, count in markers.items() if count == max(markers.values()) and count > 0]
+        return Detection(marked[0] if len(marked) == 1 else None, 0.0, len(words))
     # langdetect is overconfident on a handful of words; there the give-away words weigh more
     weight = 0.6 if len(words) <= 6 else 0.3
     scores = {code: weight * count for code, count in markers.items()}
-    if len(words) >= 2:
+    if words:
         detector = _factory().create()
         detector.append(own)
         try:
@@ -120,8 +124,6 @@ def detect(text: str, *, ignore: frozenset[str] = frozenset()) -> Detection:
     best = max(scores, key=lambda code: scores[code])
     ranked = sorted(scores.values(), reverse=True)
     if ranked[0] <= 0 or ranked[0] == ranked[1]:
-        return Detection(None, 0.0, len(words))
-    if len(words) < MIN_WORDS and markers[best] == 0:
         return Detection(None, 0.0, len(words))
     return Detection(best, min(1.0, ranked[0]), len(words))
 

@@ -134,3 +134,18 @@ def test_every_ui_string_renders_in_every_language(bot: SupportBot) -> None:
             except KeyError:
                 continue  # a feature string with parameters of its own; the loader checks they agree
             assert text.strip() and "{" not in text
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("Hallo, Outlook sagt: 552 5.2.2 Mailbox full", "de"),
+        ("Bonjour, Thunderbird me dit `535 5.7.8 Error: authentication failed`, une idée ?", "fr"),
+        ("does your smtp support AUTH LOGIN on 587?", "en"),
+        ("Ahoj, newsletter se vrátil s `550 5.1.1 user unknown`, co s tím?", "cs"),
+        ("Hola, el correo vuelve con: 552 5.2.2 mailbox full, ¿qué hago?", "es"),
+    ],
+)
+async def test_pasted_english_and_jargon_do_not_decide_the_language(bot: SupportBot, text: str, language: str) -> None:
+    reply = await bot.handle(Inbound(text=text))
+    assert reply.language == language
