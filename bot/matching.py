@@ -33,7 +33,7 @@ from rapidfuzz import fuzz, process
 
 from .knowledge import Knowledge
 from .models import LANGUAGES, Entry
-from .normalize import fold, mask, tokens
+from .normalize import fold, mask, own_words, tokens
 
 __all__ = ["OUTSIDE", "Match", "Matcher", "Outcome", "calibrate"]
 
@@ -333,7 +333,7 @@ class Matcher:
         scored = self.scores(text)
         if not scored:
             return Match("unknown", None, 0.0, ())
-        report = _looks_like_report(text)
+        report = _looks_like_report(text) and not _asks(text)
         top = scored[0][1]
         runner_up = scored[1][1] if len(scored) > 1 else 0.0
         confidence = calibrate(top, top - runner_up, report=report)
@@ -379,6 +379,11 @@ def _segments(text: str) -> list[str]:
         else:
             segments.append(line.strip())
     return segments[:_MAX_SEGMENTS]
+
+
+def _asks(text: str) -> bool:
+    """True when the person's own words around a paste ask something ("..., what now?")."""
+    return "?" in own_words(text)
 
 
 def _looks_like_report(text: str) -> bool:
