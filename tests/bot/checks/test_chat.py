@@ -43,3 +43,24 @@ async def test_chat_rate_limit_answers_slow_down(chat_bot: SupportBot) -> None:
     assert reply.kind == "refused"
     assert "slow down" in reply.text and "you can run 2 checks a minute" in reply.text
     assert reply.findings[0].target == "good.test"
+
+
+async def test_answer_offers_the_check_its_entry_names(chat_bot: SupportBot) -> None:
+    paste = "<info@nohost.test>: Name service error for mx2.nohost.test: Host found but no data record of requested type"
+    reply = await chat_bot.handle(Inbound(text=paste, user="offer"))
+    assert (reply.kind, reply.entry_id) == ("answer", "mx-host-no-record")
+    assert reply.offer_check == "check mx nohost.test"
+    assert reply.findings == ()  # offered, not run: MAILMEDIC_AUTO_CHECKS is off
+    assert "check mx nohost.test" in reply.text
+
+
+async def test_auto_checks_run_the_offered_check(dns_server: DnsFixture, knowledge: Knowledge) -> None:
+    config = settings(dns_servers=dns_server.servers, auto_checks=True)
+    bot = SupportBot(knowledge, settings=config, store=MemoryStore(), checker=default_checker(config, knowledge))
+    paste = "<info@nohost.test>: Name service error for mx2.nohost.test: Host found but no data record of requested type"
+    assert bot.plans_check(Inbound(text=paste))
+    reply = await bot.handle(Inbound(text=paste, user="auto"))
+    assert reply.entry_id == "mx-host-no-record"
+    confirming = [f for f in reply.findings if f.entry_id == "mx-host-no-record"]
+    assert confirming and confirming[0].confirms is True
+    assert "Host found but no data record" in reply.text
