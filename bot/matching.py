@@ -59,6 +59,7 @@ _W_EXPLAINED = 0.3
 _W_QUESTION = 0.35
 _W_SIGNATURE = 0.6
 _QUESTION_IN_REPORT = 0.75
+_PHRASING_MIN_IDF = 0.25  # words shared by most entries are skipped when comparing phrasings
 _SLOPE = 12.0
 _MIDPOINT_QUESTION = 0.2  # a question scoring 0.23 with a clear margin is a 0.6 confidence
 _MIDPOINT_REPORT = 0.47  # a delivery report must match far more closely: most reports look alike
@@ -206,8 +207,8 @@ class Matcher:
         cross: dict[int, float] = defaultdict(float)
         for tok, weight in query.items():
             idf = self._idf.get(tok)
-            if idf is None:
-                continue
+            if idf is None or idf < _PHRASING_MIN_IDF:
+                continue  # a word nearly every entry uses moves no phrasing ahead of another
             for pid, idf2 in postings.get(tok, ()):
                 shared[pid] += idf2
                 cross[pid] += weight * idf
