@@ -227,7 +227,6 @@ class Matcher:
         """Every entry's score with its parts, best first (for evaluation and debugging)."""
         query = self._query(text)
         q_mass = sum(query.values())
-        q_norm = math.sqrt(sum(w * w for w in query.values()))
         if q_mass <= 0:
             return []
         explained: dict[int, float] = defaultdict(float)

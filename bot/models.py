@@ -7,7 +7,7 @@ value can be cached, hashed and shared between tasks.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
 LANGUAGES: tuple[str, ...] = ("cs", "de", "en", "fr", "es")
@@ -154,7 +154,6 @@ class Reply:
     findings: tuple[Finding, ...] = ()
     offer_check: str | None = None
     needs_human: bool = False
-    extra: tuple[tuple[str, str], ...] = field(default=())
 
     def to_json(self) -> dict[str, Any]:
         """The reply as JSON-ready data (the CLI and webhook contract)."""
@@ -163,7 +162,6 @@ class Reply:
         data["suggestions"] = [s.entry_id for s in self.suggestions]
         data["suggestion_details"] = [asdict(s) for s in self.suggestions]
         data["findings"] = [asdict(f) for f in self.findings]
-        data["extra"] = dict(self.extra)
         data["confidence"] = round(self.confidence, 3)
         return data
 
