@@ -80,8 +80,10 @@ def _ticket(line_no: int, raw: str) -> Ticket:
     if not isinstance(data, dict):
         raise ValueError("a line must be a JSON object")
     ticket_id = data.get("id")
-    if ticket_id is None or isinstance(ticket_id, (dict, list, bool)):
-        raise ValueError("missing or invalid 'id'")
+    if isinstance(ticket_id, bool) or not isinstance(ticket_id, (str, int)):
+        raise ValueError("'id' is required and must be a string or an integer")
+    if not str(ticket_id).strip():
+        raise ValueError("'id' is empty")
     if "text" in data:
         text = data["text"]
     elif "subject" in data or "body" in data:
@@ -94,6 +96,25 @@ def _ticket(line_no: int, raw: str) -> Ticket:
     if locale is not None and not isinstance(locale, str):
         raise ValueError("'locale' must be a string")
     return Ticket(id=str(ticket_id), text=text, locale=locale)
+
+
+def _line_id(line: str) -> str | int | None:
+    """The id of a line that could not be triaged, if one can be read."""
+    try:
+        data = json.loads(line)
+    except (ValueError, RecursionError):
+        return None
+    if isinstance(data, dict) and not isinstance(data.get("id"), bool) and isinstance(data.get("id"), (str, int)):
+        return data["id"]  # type: ignore[no-any-return]
+    return None
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, RecursionError):
+        return "the JSON is nested too deeply"
+    if isinstance(exc, json.JSONDecodeError):
+        return f"not valid JSON: {exc.msg} at column {exc.colno}"
+    return str(exc)
 
 
 def _lines(stream: TextIO) -> Iterator[tuple[int, str]]:
@@ -112,15 +133,11 @@ def _cmd_triage(args: argparse.Namespace, settings: Settings) -> int:
         for number, line in _lines(source):
             try:
                 result: dict[str, Any] = bot.triage(_ticket(number, line)).to_json()
-            except (ValueError, json.JSONDecodeError) as exc:
-                ticket_id = None
-                try:
-                    maybe = json.loads(line)
-                    if isinstance(maybe, dict) and isinstance(maybe.get("id"), (str, int)):
-                        ticket_id = maybe["id"]
-                except json.JSONDecodeError:
-                    pass
-                result = {"id": ticket_id, "line": number, "error": str(exc)}
+            except (ValueError, RecursionError) as exc:  # JSONDecodeError is a ValueError
+                result = {"id": _line_id(line), "line": number, "error": _describe(exc)}
+            except Exception:  # one bad ticket must not stop the rest
+                log.exception("internal error on line %d", number)
+                result = {"id": _line_id(line), "line": number, "error": "internal error"}
             sink.write(json.dumps(result, ensure_ascii=False) + "\n")
             done += 1
             if progress and done % 100 == 0:

@@ -50,7 +50,7 @@ from starlette.routing import BaseRoute, Route
 
 from bot.config import Settings
 from bot.models import CheckCommand, CheckOutcome, Feedback, Inbound, Reply, Ticket, Triage
-from bot.normalize import MAX_CHARS
+from bot.normalize import MAX_CHARS, scrub
 from bot.service import SupportBot
 from bot.store import Store, TriageLedger
 
@@ -255,7 +255,20 @@ def _parse_json(body: bytes) -> Any:
         raise _too_deep() from None
     if _depth(data) > MAX_JSON_DEPTH:
         raise _too_deep()
+    if _has_lone_surrogate(data):
+        # valid JSON ("\ud800"), but no UTF-8 store or reply can carry it: refuse, never 503
+        raise _HttpError(400, "bad_json", "a string holds a lone UTF-16 surrogate escape (\\ud800-\\udfff)")
     return data
+
+
+def _has_lone_surrogate(data: Any) -> bool:
+    if isinstance(data, str):
+        return scrub(data) != data
+    if isinstance(data, dict):
+        return any(_has_lone_surrogate(k) or _has_lone_surrogate(v) for k, v in data.items())
+    if isinstance(data, list):
+        return any(_has_lone_surrogate(v) for v in data)
+    return False
 
 
 def _too_deep() -> _HttpError:

@@ -39,11 +39,11 @@ class Command:
 _HELP = {
     "help": None, "?": None, "napoveda": "cs", "pomoc": "cs", "hilfe": "de", "aide": "fr", "ayuda": "es",
 }
-_HUMAN = {"human": "en", "clovek": "cs", "mensch": "de", "humain": "fr", "humano": "es", "agent": None}
+_HUMAN = {"human": "en", "clovek": "cs", "mensch": "de", "humain": "fr", "humano": "es"}
 _LANG = {"lang", "language", "jazyk", "sprache", "langue", "idioma"}
 _CHECK = {
-    "check": None, "test": None, "verify": "en", "zkontroluj": "cs", "zkontrolujte": "cs", "over": "cs",
-    "otestuj": "cs", "prufe": "de", "pruf": "de", "prufen": "de", "teste": "de", "uberprufe": "de",
+    "check": None, "verify": "en", "zkontroluj": "cs", "zkontrolujte": "cs", "prover": "cs",
+    "otestuj": "cs", "prufe": "de", "pruf": "de", "prufen": "de", "uberprufe": "de",
     "verifie": "fr", "verifier": "fr", "verifiez": "fr", "teste-moi": "fr", "controle": "fr",
     "comprueba": "es", "comprobar": "es", "revisa": "es", "verifica": "es", "chequea": "es",
 }
@@ -121,15 +121,19 @@ def parse_command(text: str) -> Command | None:
         return None
     stripped = stripped.lstrip("/!")
     head, _, rest = stripped.partition(" ")
-    word = fold(head).rstrip(":,.!")
-    if word in _HELP and not rest.strip():
+    word = fold(head).rstrip(":,.!?")
+    only_filler = all(fold(w).strip(",.!?") in _FILLER for w in rest.split())
+    if word in _HELP and only_filler:
         return Command("help", language=_HELP[word])
-    if word in _HUMAN and len(rest.split()) <= 3:
+    if word in _HUMAN and only_filler:
         return Command("human", language=_HUMAN[word])
     if word in _LANG and len(rest.split()) <= 1:
         return Command("lang", argument=fold(rest.strip()))
     if word in _CHECK:
-        return Command("check", check=_targets(rest), language=_CHECK[word])
+        targets = _targets(rest)
+        if targets is None and rest.strip():
+            return None  # "Check: my mails bounce with..." is a question, not a check
+        return Command("check", check=targets, language=_CHECK[word])
     natural = _NATURAL_PORT.search(stripped)
     if natural and len(stripped.split()) <= 8:
         return Command("check", check=CheckCommand("port", (natural.group(1), natural.group(2))))

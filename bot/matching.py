@@ -46,6 +46,7 @@ OUTSIDE = "(outside)"
 
 _MAX_QUERY_TOKENS = 1500
 _FUZZY_MIN_LEN = 6
+_FUZZY_MAX_LEN = 30  # a longer run of letters is no typo of a known word
 _FUZZY_CUTOFF = 84.0
 _MAX_FUZZY_LOOKUPS = 40
 _STEM = 6
@@ -59,6 +60,8 @@ _W_EXPLAINED = 0.3
 _W_QUESTION = 0.35
 _W_SIGNATURE = 0.6
 _QUESTION_IN_REPORT = 0.75
+_TELLING_IDF = 0.5  # a word fewer than about 17 of the entries use
+_MIN_TELLING = 2  # telling words (a status code counts twice) an answer needs
 _PHRASING_MIN_IDF = 0.25  # words shared by most entries are skipped when comparing phrasings
 _SLOPE = 12.0
 _MIDPOINT_QUESTION = 0.2  # a question scoring 0.23 with a clear margin is a 0.6 confidence
@@ -182,7 +185,11 @@ class Matcher:
                 weights[tok] = self._idf[tok]
             else:
                 mapped = None
-                if len(word) >= _FUZZY_MIN_LEN and not word.startswith("zc") and lookups < _MAX_FUZZY_LOOKUPS:
+                if (
+                    _FUZZY_MIN_LEN <= len(word) <= _FUZZY_MAX_LEN
+                    and not word.startswith("zc")
+                    and lookups < _MAX_FUZZY_LOOKUPS
+                ):
                     lookups += 1
                     mapped = self._nearest(word)
                 if mapped is not None:
@@ -231,13 +238,16 @@ class Matcher:
             return []
         explained: dict[int, float] = defaultdict(float)
         evidence: dict[int, float] = defaultdict(float)
+        telling: dict[int, int] = defaultdict(int)
         for tok, weight in query.items():
             idf = self._idf.get(tok)
             if idf is None:
                 continue
+            counts = 2 if tok.startswith("zc") else 1 if idf >= _TELLING_IDF else 0
             for entry_index, saturation in self._entry_postings.get(tok, ()):
                 explained[entry_index] += weight * saturation
                 evidence[entry_index] += idf * saturation
+                telling[entry_index] += counts
         best_q = self._phrasing_scores(query, "q")
         segments = _segments(text)
         if len(segments) > 1:
@@ -259,6 +269,7 @@ class Matcher:
                 "signature": best_sig.get(entry_index, 0.0),
                 "explained": explained[entry_index] / q_mass,
                 "evidence": evidence[entry_index],
+                "telling": float(telling[entry_index]),
             }
             score = (
                 _W_EXPLAINED * parts["explained"]
@@ -348,6 +359,10 @@ class Matcher:
         for entry_id, score in entries[1:5]:
             ranked_list.append((entry_id, round(calibrate(score, 0.0, report=report), 3)))
         ranked = tuple(ranked_list)
+        if scored[0][2]["telling"] < _MIN_TELLING:
+            # one telling word ("entry", "blocked") is a lead, never an answer
+            confidence = min(confidence, (self.answer_threshold + self.suggest_threshold) / 2)
+            ranked = ((ranked[0][0], round(confidence, 3)), *ranked[1:])
         if confidence >= self.answer_threshold:
             outcome: Outcome = "answer"
         elif confidence >= self.suggest_threshold:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 
 __all__ = [
@@ -20,6 +21,7 @@ __all__ = [
     "fold",
     "mask",
     "own_words",
+    "scrub",
     "status_codes",
     "tokens",
 ]
@@ -68,6 +70,15 @@ class Cleaned:
     truncated: bool
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def scrub(value: str) -> str:
+    """``value`` without lone UTF-16 surrogates, which valid JSON may carry ("\\ud800") but
+    no UTF-8 store, log or platform accepts."""
+    return _SURROGATE.sub("\ufffd", value) if _SURROGATE.search(value) else value
+
+
 def clean_input(raw: str | bytes) -> Cleaned:
     """Make any input safe to process: decode, drop control and zero-width characters, cut.
 
@@ -80,9 +91,13 @@ def clean_input(raw: str | bytes) -> Cleaned:
         raw = raw.decode("utf-8", errors="replace")
     sample = raw[:4096]
     if sample:
-        nul_or_bad = sum(1 for ch in sample if ch == "\x00" or ch == "\ufffd")
+        undecodable = sample.count("\ufffd")
         controls = len(_CONTROL.findall(sample))
-        if nul_or_bad > 0 and (nul_or_bad + controls) / len(sample) > 0.02 or controls / len(sample) > 0.3:
+        if (
+            "\x00" in sample
+            or (undecodable >= 4 and undecodable / len(sample) > 0.05)
+            or controls / len(sample) > 0.3
+        ):
             return Cleaned("", "binary", False)
     truncated = len(raw) > MAX_CHARS
     text = raw[:MAX_CHARS] if truncated else raw
@@ -128,6 +143,25 @@ def _host_token(match: re.Match[str]) -> str:
     return f" {label} host " if label in _SERVICE_LABELS else " host "
 
 
+_RUN = re.compile(r"\S+")
+_LONGEST_TOKEN = 320  # no address or host name is longer; longer runs are base64, hashes or junk
+
+
+def _tokenwise(pattern: re.Pattern[str], repl: str | Callable[[re.Match[str]], str], text: str) -> str:
+    """``pattern.sub`` applied within each run of non-space characters.
+
+    The address and host patterns backtrack over a long run ("a.a.a.a..."): applied to the
+    whole text their cost grows with the square of its length, which a 20 KB paste turns
+    into seconds. Within runs of bounded length it stays linear; longer runs are dropped.
+    """
+
+    def _one(run: re.Match[str]) -> str:
+        token = run.group()
+        return pattern.sub(repl, token) if len(token) <= _LONGEST_TOKEN else " "
+
+    return _RUN.sub(_one, text)
+
+
 def mask(text: str) -> str:
     """Fold ``text`` and replace its variable parts with placeholders.
 
@@ -138,14 +172,14 @@ def mask(text: str) -> str:
     text = fold(text)
     text = _URL.sub(" url ", text)
     text = _SPACED_ADDRESS.sub(" addr spacedaddr ", text)
-    text = _EMAIL.sub(" addr ", text)
+    text = _tokenwise(_EMAIL, " addr ", text)
     text = _ENHANCED.sub(lambda m: " zc{}x{}x{} ".format(*m.groups()), text)
     text = _IPV4.sub(" ip ", text)
     text = _IPV6.sub(" ip ", text)
-    text = _HOST.sub(_host_token, text)
+    text = _tokenwise(_HOST, _host_token, text)
     text = _BASIC.sub(lambda m: f" zc{m.group(1)} ", text)
     text = _DATE.sub(" ", text)
-    text = _QUEUE_ID.sub(" ", text)
+    text = _tokenwise(_QUEUE_ID, " ", text)
     text = _NUMBER.sub(" ", text)
     return text
 
@@ -214,9 +248,9 @@ def own_words(text: str) -> str:
     own = _ENHANCED.sub(" ", own)
     own = _BASIC.sub(" ", own)
     own = _URL.sub(" ", own)
-    own = _EMAIL.sub(" ", own)
+    own = _tokenwise(_EMAIL, " ", own)
     own = _IPV4.sub(" ", own)
-    own = _HOST.sub(" ", own)
+    own = _tokenwise(_HOST, " ", own)
     return re.sub(r"\s+", " ", own).strip()
 
 

@@ -22,7 +22,7 @@ from .knowledge import Knowledge, load_knowledge
 from .language import choose_language, locale_language
 from .matching import Match, Matcher
 from .models import LANGUAGES, CheckCommand, CheckOutcome, Feedback, Inbound, Reply, Ticket, Triage
-from .normalize import MAX_CHARS, clean_input, error_line
+from .normalize import MAX_CHARS, clean_input, error_line, scrub
 from .store import MemoryStore, Store
 from .triage import Triager
 
@@ -88,6 +88,7 @@ class SupportBot:
                 :meth:`apology`.
         """
         started = time.perf_counter()
+        inbound = _scrubbed(inbound)
         log.debug("message from %s/%s: %r", inbound.platform, inbound.user, inbound.text[:2000])
         try:
             reply = await self._handle(inbound)
@@ -118,8 +119,17 @@ class SupportBot:
         return reply
 
     def apology(self, inbound: Inbound) -> Reply:
-        """The generic reply after an unexpected error (never echoes the error or the message)."""
-        return self.composer.message("error", self._hint_language(inbound), "error.internal")
+        """The generic reply after an unexpected error (never echoes the error or the message).
+
+        It cannot fail in turn: if even the store cannot say the user's language, the
+        default language is used.
+        """
+        try:
+            language = self._hint_language(_scrubbed(inbound))
+        except Exception:  # the apology is the last resort; it must not raise
+            log.exception("could not look up a language for the apology")
+            language = self.settings.default_language
+        return self.composer.message("error", language, "error.internal")
 
     def ui(self, language: str, key: str, **params: object) -> str:
         """A localised interface string (``knowledge/ui*.toml``).
@@ -149,6 +159,7 @@ class SupportBot:
 
     def triage(self, ticket: Ticket) -> Triage:
         """Label a helpdesk ticket: language, entry, category, priority, human, reply."""
+        ticket = replace(ticket, id=scrub(ticket.id), text=scrub(ticket.text))
         cleaned = clean_input(ticket.text)
         if cleaned.problem is not None:
             language = locale_language(ticket.locale) or self.settings.default_language
@@ -319,3 +330,22 @@ def _without(text: str, quote: str | None) -> str:
         return text
     flat = " ".join(text.split())
     return flat.replace(quote, " ") if quote in flat else text
+
+
+def _scrubbed(inbound: Inbound) -> Inbound:
+    """``inbound`` with lone surrogates replaced in every text field (they break UTF-8 I/O)."""
+    fields = (inbound.text, inbound.user, inbound.channel, inbound.thread or "", inbound.locale_hint or "")
+    if not any(_has_surrogate(value) for value in fields):
+        return inbound
+    return replace(
+        inbound,
+        text=scrub(inbound.text),
+        user=scrub(inbound.user),
+        channel=scrub(inbound.channel),
+        thread=scrub(inbound.thread) if inbound.thread else inbound.thread,
+        locale_hint=scrub(inbound.locale_hint) if inbound.locale_hint else inbound.locale_hint,
+    )
+
+
+def _has_surrogate(value: str) -> bool:
+    return scrub(value) is not value

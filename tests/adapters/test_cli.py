@@ -107,3 +107,12 @@ def test_malformed_setting_is_named() -> None:
     done = _run("kb", env={"MAILMEDIC_ALLOW_LOOPBACK": "maybe"})
     assert done.returncode == 2
     assert b"MAILMEDIC_ALLOW_LOOPBACK" in done.stderr
+
+
+def test_triage_survives_a_deeply_nested_line() -> None:
+    lines = "[" * 100_000 + "\n" + json.dumps({"id": "2", "text": "Relay access denied"}) + "\n"
+    done = _run("triage", "-", stdin=lines)
+    assert done.returncode == 0, done.stderr
+    out = [json.loads(line) for line in done.stdout.decode().splitlines()]
+    assert out[0]["line"] == 1 and "nested" in out[0]["error"]
+    assert out[1]["entry"] == "relay-denied"

@@ -129,3 +129,13 @@ async def test_the_quote_is_the_error_as_pasted(bot: SupportBot, text: str, quot
     assert reply.quote is not None
     assert quote in reply.quote
     assert not reply.quote.lower().startswith(("hi", "bonjour", "host said"))
+
+
+@pytest.mark.parametrize("word", ["entry", "list", "blocked", "quota", "{entry}", "server", "mail"])
+def test_one_word_is_never_an_answer(matcher: Matcher, word: str) -> None:
+    assert matcher.match(word).outcome != "answer"
+
+
+def test_two_telling_words_can_be_an_answer(matcher: Matcher) -> None:
+    found = matcher.match("mailbox full")
+    assert (found.outcome, found.entry_id) == ("answer", "recipient-mailbox-full")

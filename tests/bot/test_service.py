@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from bot import Inbound, SupportBot, Ticket
+from bot.knowledge import Knowledge
 from bot.models import LANGUAGES
+from bot.store import SqliteStore
 
 
 @pytest.mark.parametrize(
@@ -149,3 +153,32 @@ def test_every_ui_string_renders_in_every_language(bot: SupportBot) -> None:
 async def test_pasted_english_and_jargon_do_not_decide_the_language(bot: SupportBot, text: str, language: str) -> None:
     reply = await bot.handle(Inbound(text=text))
     assert reply.language == language
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Over the weekend my mails bounced with 550 5.1.1 user unknown",
+        "Test email bounced: 550 5.1.1 user unknown",
+        "Check: my emails to a customer bounce with 550 5.1.1 user unknown",
+    ],
+)
+async def test_a_sentence_starting_with_a_command_word_is_not_a_command(bot: SupportBot, text: str) -> None:
+    reply = await bot.handle(Inbound(text=text))
+    assert (reply.kind, reply.entry_id, reply.language) == ("answer", "remote-user-unknown", "en")
+
+
+async def test_human_and_help_take_only_polite_words_after_them(bot: SupportBot) -> None:
+    assert (await bot.handle(Inbound(text="Hilfe bitte"))).kind == "help"
+    assert (await bot.handle(Inbound(text="human please"))).needs_human
+    reply = await bot.handle(Inbound(text="Human resources mailbox full, mails bounce with 552 5.2.2"))
+    assert reply.entry_id == "recipient-mailbox-full"
+
+
+async def test_lone_surrogates_are_scrubbed_not_fatal(knowledge: Knowledge, tmp_path: Path) -> None:
+    bot = SupportBot(knowledge, store=SqliteStore(str(tmp_path / "s.db")))
+    reply = await bot.handle(Inbound(text="Relay access denied \ud800", user="u\udc00"))
+    assert reply.entry_id == "relay-denied"
+    assert bot.apology(Inbound(text="x", user="\ud800")).kind == "error"
+    triage = bot.triage(Ticket(id="t\ud800", text="Relay access denied \ud800"))
+    assert bot.store.record_triage(triage, "text")

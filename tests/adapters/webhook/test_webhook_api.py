@@ -267,6 +267,7 @@ def test_a_body_just_under_the_limit_is_taken(client: httpx.Client, auth: dict[s
         (b"", "bad_json", None, "empty"),
         (b"\xff\xfe{}", "bad_json", None, "UTF-8"),
         (b'{"id": "1", "body": NaN}', "bad_json", None, "NaN"),
+        (b'{"id": "1", "body": "relay access denied \\ud800"}', "bad_json", None, "surrogate"),
         (b'{"subject": "hello", "body": "x"}', "missing_field", "id", "required"),
         (b'{"id": "1", "subject": "hello"}', "missing_field", "body", "required"),
         (b'{"id": ["1"], "body": "x"}', "wrong_type", "id", "string or an integer"),

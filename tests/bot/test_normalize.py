@@ -1,0 +1,48 @@
+"""Normalisation: what is masked, what is kept, and that no paste can stall it."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from bot.normalize import clean_input, mask, own_words, status_codes, tokens
+
+
+def test_codes_are_kept_and_variable_parts_masked() -> None:
+    text = "<anna@firma.cz>: host mx1.firma.cz[198.51.100.7] said: 550 5.1.1 user unknown (queue id 4F3A2B1C9D)"
+    assert status_codes(text) == ("5.1.1", "550")
+    masked = mask(text)
+    for gone in ("anna", "firma", "198.51", "4f3a2b1c9d"):
+        assert gone not in masked
+    assert "zc5x1x1" in tokens(text) and "zc550" in tokens(text)
+
+
+def test_diacritics_fold_and_service_labels_survive() -> None:
+    assert "schran" in tokens("Schránka je plná")
+    assert "smtp" in mask("use smtp.example.com")
+
+
+def test_own_words_drop_the_paste() -> None:
+    text = "Bonjour, j'ai ceci : `550 5.1.1 <a@b.fr>: Recipient address rejected: User unknown` une idée ?"
+    own = own_words(text)
+    assert "Bonjour" in own and "Recipient" not in own
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["a." * 10_000, "a" * 20_000, "1." * 10_000, "a-" * 10_000, "a1b2" * 5_000, "'x" * 10_000, "ab.cd" * 4_000],
+)
+def test_no_paste_makes_the_patterns_backtrack(text: str) -> None:
+    # a correctness guard, not a benchmark: the quadratic versions took seconds on these
+    started = time.perf_counter()
+    tokens(text)
+    own_words(text)
+    assert time.perf_counter() - started < 2.0
+
+
+def test_binary_and_empty_are_recognised() -> None:
+    assert clean_input(b"\x00\x01binary").problem == "binary"
+    assert clean_input("\u200b \n").problem == "empty"
+    assert clean_input("🙂🙂").problem == "no_words"
+    assert clean_input("Relay access denied \ufffd").problem is None
