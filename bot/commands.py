@@ -8,6 +8,7 @@ recognised only at the start of a message (after an @mention, which adapters str
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Literal
 
@@ -75,7 +76,8 @@ def _targets(rest: str) -> CheckCommand | None:
     """Work out what to check from the words after the command word."""
     quoted = _ADDRESS_QUOTED.search(rest)
     if quoted:
-        return CheckCommand("address", (quoted.group(1),))
+        return CheckCommand("address", (quoted.group(1),))  # as written: its spaces are the evidence
+    rest = unicodedata.normalize("NFKC", rest)  # full-width digits and letters: "２５" is 25
     words = [_strip_punct(w) for w in rest.split()]
     words = [w for w in words if w]
     kind: str | None = None
@@ -96,10 +98,11 @@ def _targets(rest: str) -> CheckCommand | None:
     host_port = _HOST_PORT.match(first)
     if host_port and (_HOST.match(host_port.group(1)) or _IP_LITERAL.match(host_port.group(1))):
         return CheckCommand("port", (host_port.group(1), host_port.group(2)))
-    if len(args) >= 2 and _PORT.match(args[1]):
-        return CheckCommand("port", (first, args[1]))
+    ports = [a for a in args[1:] if _PORT.match(a)]
+    if ports and len(args) >= 2 and _PORT.match(args[1]):
+        return CheckCommand("port", (first, *ports))  # "check ssl0.ovh.net 465 587 993"
     if kind == "port":
-        return CheckCommand("port", tuple(args[:2]))
+        return CheckCommand("port", tuple(args))
     if kind in ("mx", "domain", "address"):
         return CheckCommand(kind, (first,))  # type: ignore[arg-type]
     if _HOST.match(first) or _IP_LITERAL.match(first):

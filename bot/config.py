@@ -6,6 +6,7 @@ Explicit arguments win; the environment is the fallback. Secrets are kept in the
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
@@ -51,8 +52,8 @@ def _float(env: Mapping[str, str], name: str, default: float) -> float:
         value = float(raw.strip())
     except ValueError:
         raise ConfigError(f"{name} must be a number, not {raw!r}", variable=name) from None
-    if value <= 0:
-        raise ConfigError(f"{name} must be positive", variable=name)
+    if not math.isfinite(value) or value <= 0:
+        raise ConfigError(f"{name} must be a positive number", variable=name)
     return value
 
 

@@ -19,6 +19,7 @@ from typing import Any
 
 from .errors import KnowledgeError
 from .models import LANGUAGES, Entry, Facts, Localized
+from .normalize import fold
 
 __all__ = ["CATEGORIES", "CHECKS", "KINDS", "Knowledge", "Lexicon", "Outside", "PriorityRules", "load_from", "load_knowledge"]
 
@@ -28,6 +29,7 @@ CATEGORIES = frozenset({"sending", "delivery", "reputation", "receiving", "dns",
 KINDS = frozenset({"error", "question"})
 CHECKS = frozenset({"mx", "address", "port", "domain"})
 _ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+_WORD = re.compile(r"[^\W\d_]+")
 _CODE = re.compile(r"^(?:[245]\d\d|[245]\.\d{1,3}\.\d{1,3})$")
 _TEXT_FIELDS = ("title", "cause", "fix")
 _ENTRY_KEYS = {"id", "category", "kind", "checks", "codes", "signatures", *LANGUAGES}
@@ -107,6 +109,26 @@ class Knowledge:
         self._facts = facts.as_dict()
         self._ui = {lang: dict(table) for lang, table in ui.items()}
         self._rendered: dict[tuple[str, str], Localized] = {}
+
+    @functools.cached_property
+    def language_words(self) -> dict[str, frozenset[str]]:
+        """Per language, the folded words its texts use and no other language's texts do.
+
+        Derived from the entries themselves ("postfach", "pleine", "buzon"), they tell the
+        language of a two-word message where statistics cannot.
+        """
+        seen: dict[str, set[str]] = {language: set() for language in LANGUAGES}
+        for entry in self.entries:
+            for language, texts in entry.texts:
+                for text in (texts.title, texts.cause, texts.fix, *texts.questions):
+                    seen[language].update(w for w in _WORD.findall(fold(text)) if len(w) >= 3)
+        jargon = self.lexicon.jargon
+        return {
+            language: frozenset(
+                w for w in words if w not in jargon and not any(w in seen[o] for o in LANGUAGES if o != language)
+            )
+            for language, words in seen.items()
+        }
 
     @property
     def ids(self) -> tuple[str, ...]:
@@ -348,8 +370,6 @@ def _load_lexicon(node: Traversable | None) -> Lexicon:
     unknown = sorted(set(stop) - set(LANGUAGES))
     if unknown:
         raise KnowledgeError(f"[stopwords] names an unknown language {unknown[0]!r}", path=label)
-    from .normalize import fold
-
     words = frozenset(fold(word) for text in stop.values() for word in text.split())
     lines = data.get("boilerplate", {}).get("lines", [])
     jargon = data.get("jargon", {}).get("words", "")

@@ -16,6 +16,7 @@ from __future__ import annotations
 import functools
 import logging
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
 
@@ -30,9 +31,8 @@ __all__ = ["Detection", "choose_language", "detect", "locale_language"]
 log = logging.getLogger(__name__)
 
 MIN_WORDS = 3
-"""Fewer of the person's own words than this, and the hints decide."""
+"""Fewer of the person's own words than this, and only a give-away word decides (else the hints)."""
 
-MIN_PROBABILITY = 0.80
 _LETTERS = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?", re.UNICODE)
 
 # Short words that give a language away even when langdetect has too little to go on.
@@ -90,7 +90,9 @@ def _marker_counts(words: list[str]) -> dict[str, int]:
     return {code: sum(1 for w in words if w in vocab) for code, vocab in _MARKERS.items()}
 
 
-def detect(text: str, *, ignore: frozenset[str] = frozenset()) -> Detection:
+def detect(
+    text: str, *, ignore: frozenset[str] = frozenset(), vocabulary: Mapping[str, frozenset[str]] | None = None
+) -> Detection:
     """Detect the language of the person's own words in ``text``.
 
     langdetect's probabilities are combined with a few give-away function words per
@@ -106,6 +108,10 @@ def detect(text: str, *, ignore: frozenset[str] = frozenset()) -> Detection:
     words = _LETTERS.findall(own)
     folded = [fold(w) for w in words]
     markers = _marker_counts(folded)
+    if vocabulary:
+        # words only one language's texts in the knowledge base use ("postfach", "buzon")
+        for code, words_of in vocabulary.items():
+            markers[code] = markers.get(code, 0) + sum(1 for w in folded if w in words_of)
     if len(words) < MIN_WORDS:
         # too little for statistics: a give-away word ("Hallo", "merci") decides, or nothing
         marked = [code for code, count in markers.items() if count == max(markers.values()) and count > 0]
@@ -144,6 +150,7 @@ def choose_language(
     locale: str | None = None,
     default: str = "en",
     ignore: frozenset[str] = frozenset(),
+    vocabulary: Mapping[str, frozenset[str]] | None = None,
 ) -> tuple[str, Detection | None]:
     """Decide the language to answer in.
 
@@ -156,7 +163,7 @@ def choose_language(
     """
     if explicit in LANGUAGES:
         return explicit, None
-    detection = detect(text, ignore=ignore)
+    detection = detect(text, ignore=ignore, vocabulary=vocabulary)
     if detection.language is not None:
         if thread in LANGUAGES and thread != detection.language and detection.words < 6:
             return thread, detection

@@ -180,6 +180,7 @@ class SupportBot:
             locale=ticket.locale,
             default=self.settings.default_language,
             ignore=self.knowledge.lexicon.jargon,
+            vocabulary=self.knowledge.language_words,
         )
         category, priority, needs_human = self.triager.decide(match, cleaned.text)
         answered = match.outcome == "answer"
@@ -223,6 +224,7 @@ class SupportBot:
             locale=inbound.locale_hint,
             default=self.settings.default_language,
             ignore=self.knowledge.lexicon.jargon,
+            vocabulary=self.knowledge.language_words,
         )
         if inbound.thread:
             self.store.set_thread_language(inbound.platform, inbound.thread, language)

@@ -32,7 +32,16 @@ from ..errors import GuardError
 from ..models import CheckCommand, CheckOutcome, CheckStatus, Finding, Verdict
 from .address import ParsedAddress, check_address, parse_address
 from .connector import Connector, TcpConnector
-from .guard import HostTarget, check_target_count, parse_domain, parse_host, parse_port, vet_address
+from .guard import (
+    ALLOWED_PORTS,
+    MAX_TARGETS,
+    HostTarget,
+    check_target_count,
+    parse_domain,
+    parse_host,
+    parse_port,
+    vet_address,
+)
 from .mx import check_mx, describe
 from .policy import check_dmarc, check_spf
 from .port import port_findings
@@ -191,7 +200,7 @@ class GuardedChecker:
             if current is not None and token.isascii() and token.isdigit():
                 targets.append(_PortTarget(current, parse_port(token)))
                 has_port = True
-                if len(targets) > 10:
+                if len(targets) > MAX_TARGETS:
                     check_target_count(len(targets))
                 continue
             if current is not None and not has_port:
@@ -351,7 +360,7 @@ class GuardedChecker:
             params["count"] = refusal.detail or "?"
             params["limit"] = 10
         elif refusal.reason == "port-not-allowed":
-            params["ports"] = ", ".join(str(p) for p in (25, 465, 587, 110, 995, 143, 993))
+            params["ports"] = ", ".join(str(p) for p in ALLOWED_PORTS)
         summary = report.say(f"refused.{refusal.reason}", **params)
         finding = Finding(check=_REFUSAL_FINDING, target=shown or (command.kind if command else "check"), verdict="unknown", summary=summary)
         return CheckOutcome("refused", (finding,), reason=refusal.reason)

@@ -59,3 +59,9 @@ def test_lists_are_split_and_trimmed() -> None:
     settings = Settings.from_env({"MAILMEDIC_DNS_SERVERS": " 127.0.0.1:5353 , [::1]:53 ,", "SLACK_TRIAGE_CHANNELS": "C1,C2"})
     assert settings.dns_servers == ("127.0.0.1:5353", "[::1]:53")
     assert settings.slack_triage_channels == ("C1", "C2")
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf"])
+def test_budget_must_be_a_finite_number(value: str) -> None:
+    with pytest.raises(ConfigError):
+        Settings.from_env({"MAILMEDIC_CHECK_BUDGET": value})

@@ -182,3 +182,11 @@ async def test_lone_surrogates_are_scrubbed_not_fatal(knowledge: Knowledge, tmp_
     assert bot.apology(Inbound(text="x", user="\ud800")).kind == "error"
     triage = bot.triage(Ticket(id="t\ud800", text="Relay access denied \ud800"))
     assert bot.store.record_triage(triage, "text")
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [("Postfach voll", "de"), ("Boîte pleine", "fr"), ("Buzón lleno", "es"), ("Schránka plná", "cs")],
+)
+async def test_two_words_of_one_language_decide_it(bot: SupportBot, text: str, language: str) -> None:
+    assert (await bot.handle(Inbound(text=text))).language == language

@@ -1,0 +1,53 @@
+"""Chat commands in the five languages, and what is not a command."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.commands import parse_command
+from bot.models import CheckCommand
+
+
+@pytest.mark.parametrize(
+    ("text", "check", "language"),
+    [
+        ("check example.com", CheckCommand("domain", ("example.com",)), None),
+        ("zkontroluj prosím example.cz", CheckCommand("domain", ("example.cz",)), "cs"),
+        ("prüfe mx example.de", CheckCommand("mx", ("example.de",)), "de"),
+        ("vérifie ssl0.ovh.net:465", CheckCommand("port", ("ssl0.ovh.net", "465")), "fr"),
+        ("comprueba smtp.example.es 587", CheckCommand("port", ("smtp.example.es", "587")), "es"),
+        ("check ssl0.ovh.net 465 587 993", CheckCommand("port", ("ssl0.ovh.net", "465", "587", "993")), None),
+        ("check port 8.8.8.8 ２５", CheckCommand("port", ("8.8.8.8", "25")), None),
+        ('check "info@example.net\u00a0"', CheckCommand("address", ("info@example.net\u00a0",)), None),
+        ("is ssl0.ovh.net:465 up?", CheckCommand("port", ("ssl0.ovh.net", "465")), None),
+    ],
+)
+def test_check_commands(text: str, check: CheckCommand, language: str | None) -> None:
+    command = parse_command(text)
+    assert command is not None and command.name == "check"
+    assert command.check == check
+    assert command.language == language
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Over quota, mails bounce",
+        "test email bounced with 550",
+        "Check: my mails to gmail bounce",
+        "agent login fails",
+        "why does the check of my mail fail?",
+        "Human resources mailbox is full",
+    ],
+)
+def test_sentences_are_not_commands(text: str) -> None:
+    assert parse_command(text) is None
+
+
+def test_lang_help_human_and_bare_check() -> None:
+    assert parse_command("lang fr").argument == "fr"  # type: ignore[union-attr]
+    assert parse_command("Sprache de").name == "lang"  # type: ignore[union-attr]
+    assert parse_command("aide").language == "fr"  # type: ignore[union-attr]
+    assert parse_command("humano por favor").name == "human"  # type: ignore[union-attr]
+    bare = parse_command("check")
+    assert bare is not None and bare.check is None  # answered with the usage text
