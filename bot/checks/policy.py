@@ -125,8 +125,11 @@ async def check_dmarc(resolver: Resolver, report: Report, domain: str, sink: lis
         if sep:
             tags.setdefault(key.strip().lower(), value.strip())
     policy = tags.get("p", "").lower()
+    pct = tags.get("pct")
     if policy not in _DMARC_POLICIES:
         sink.append(_dmarc(report, domain, "problem", "dmarc.syntax", evidence, policy=policy or "-"))
+    elif pct is not None and not (pct.isdigit() and 0 <= int(pct) <= 100):
+        sink.append(_dmarc(report, domain, "problem", "dmarc.pct", evidence, pct=pct[:20]))
     elif policy == "none":
         sink.append(_dmarc(report, domain, "ok", "dmarc.monitoring", evidence))
     else:

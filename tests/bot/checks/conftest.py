@@ -71,6 +71,8 @@ ZONE: dict[str, list[tuple[str, Any]]] = {
     "_dmarc.openspf.test": [("TXT", TXT("v=DMARC1; p=none"))],
     "typospf.test": [("MX", MX("mx1.good.test", 10)), ("TXT", TXT("v=spf1 ip4:300.1.1.1 mx foo -all"))],
     "nopolicy.test": [("MX", MX("mx1.good.test", 10))],
+    "badpct.test": [("MX", MX("mx1.good.test", 10)), ("TXT", TXT("v=spf1 mx -all"))],
+    "_dmarc.badpct.test": [("TXT", TXT("v=DMARC1; p=reject; pct=abc"))],
     # an answer too big for 512 bytes of UDP: the resolver has to retry over TCP
     "big.test": [("MX", MX(f"mx{i:02d}.big-provider-with-a-long-name.test", i)) for i in range(1, 31)],
     # hosts for the port probes

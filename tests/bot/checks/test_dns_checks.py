@@ -283,3 +283,10 @@ async def test_the_request_budget_bounds_a_slow_dns(silent_dns: str, knowledge: 
     (finding,) = outcome.findings
     assert finding.check == "budget" and finding.verdict == "unknown"
     assert "Se acabó el tiempo (0.5 s)" in finding.summary
+
+
+async def test_dmarc_with_a_bad_percentage(dns_server: DnsFixture, knowledge: Knowledge) -> None:
+    checker, _ = _checker(knowledge, dns_server.servers)
+    outcome = await _run(checker, "domain", "badpct.test")
+    dmarc = _only(outcome, "dmarc", "badpct.test")[0]
+    assert dmarc.verdict == "problem" and "pct=abc" in dmarc.summary
