@@ -173,15 +173,7 @@ class SupportBot:
                 needs_human=True,
                 reply=self._letter(language, None),
             )
-        match = self.matcher.match(cleaned.text)
-        quote = self.matcher.quote(cleaned.text, match.entry_id) if match.entry_id else None
-        language, _ = choose_language(
-            _without(cleaned.text, quote),
-            locale=ticket.locale,
-            default=self.settings.default_language,
-            ignore=self.knowledge.lexicon.jargon,
-            vocabulary=self.knowledge.language_words,
-        )
+        match, _, language = self._read(cleaned.text, locale=ticket.locale)
         category, priority, needs_human = self.triager.decide(match, cleaned.text)
         answered = match.outcome == "answer"
         return Triage(
@@ -206,6 +198,32 @@ class SupportBot:
                 return candidate
         return self.settings.default_language
 
+    def _read(
+        self,
+        text: str,
+        *,
+        explicit: str | None = None,
+        thread: str | None = None,
+        locale: str | None = None,
+    ) -> tuple[Match, str | None, str]:
+        """Match ``text``, find the pasted error in it, and choose the language from the rest.
+
+        Returns:
+            The match, the quoted error (or None) and the language to answer in.
+        """
+        match = self.matcher.match(text)
+        quote = self.matcher.quote(text, match.entry_id) if match.entry_id else None
+        language, _ = choose_language(
+            _without(text, quote),
+            explicit=explicit,
+            thread=thread,
+            locale=locale,
+            default=self.settings.default_language,
+            ignore=self.knowledge.lexicon.jargon,
+            vocabulary=self.knowledge.language_words,
+        )
+        return match, quote, language
+
     async def _handle(self, inbound: Inbound) -> Reply:
         cleaned = clean_input(inbound.text)
         if cleaned.problem is not None:
@@ -213,18 +231,11 @@ class SupportBot:
         command = parse_command(cleaned.text)
         if command is not None:
             return await self._command(command, inbound)
-        match = self.matcher.match(cleaned.text)
-        quote = self.matcher.quote(cleaned.text, match.entry_id) if match.entry_id else None
-        explicit = self.store.user_language(inbound.platform, inbound.user)
-        thread = self.store.thread_language(inbound.platform, inbound.thread) if inbound.thread else None
-        language, _ = choose_language(
-            _without(cleaned.text, quote),
-            explicit=explicit,
-            thread=thread,
+        match, quote, language = self._read(
+            cleaned.text,
+            explicit=self.store.user_language(inbound.platform, inbound.user),
+            thread=self.store.thread_language(inbound.platform, inbound.thread) if inbound.thread else None,
             locale=inbound.locale_hint,
-            default=self.settings.default_language,
-            ignore=self.knowledge.lexicon.jargon,
-            vocabulary=self.knowledge.language_words,
         )
         if inbound.thread:
             self.store.set_thread_language(inbound.platform, inbound.thread, language)

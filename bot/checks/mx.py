@@ -143,14 +143,8 @@ def _host_findings(report: Report, domain: str, host: str, a: DnsAnswer, aaaa: D
             )
         out.extend(_public_findings(report, host, found))
         return out
-    statuses = {a.status, aaaa.status}
-    verdict: Verdict
-    if "nxdomain" in statuses:
-        key, verdict = "mx.host-nxdomain", "problem"
-    elif statuses == {"noanswer"}:
-        key, verdict = "mx.host-no-record", "problem"
-    else:
-        key, verdict = "mx.host-timeout", "unknown"
+    outcome, verdict = addressless(a.status, aaaa.status)
+    key = {"nxdomain": "mx.host-nxdomain", "noanswer": "mx.host-no-record", "timeout": "mx.host-timeout"}[outcome]
     confirms = True if verdict == "problem" else None
     out.append(
         report.finding(
@@ -185,3 +179,19 @@ def _parse_mx(records: tuple[str, ...]) -> list[tuple[int, str]]:
         pref, _, host = record.partition(" ")
         out.append((int(pref) if pref.isdigit() else 65535, host.strip().lower() if host.strip() != "." else "."))
     return out
+
+
+def addressless(a_status: str, aaaa_status: str) -> tuple[str, Verdict]:
+    """Why a host has no address, from its A and AAAA lookups.
+
+    Returns:
+        ``("nxdomain", "problem")`` when the name does not exist, ``("noanswer", "problem")``
+        when it exists without an address record, ``("timeout", "unknown")`` when the DNS
+        did not say.
+    """
+    statuses = {a_status, aaaa_status}
+    if "nxdomain" in statuses:
+        return "nxdomain", "problem"
+    if statuses == {"noanswer"}:
+        return "noanswer", "problem"
+    return "timeout", "unknown"

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 from ..config import Settings
 from ..errors import GuardError
-from ..models import CheckCommand, CheckOutcome, CheckStatus, Finding, Verdict
+from ..models import CheckCommand, CheckOutcome, CheckStatus, Finding
 from .address import ParsedAddress, check_address, parse_address
 from .connector import Connector, TcpConnector
 from .guard import (
@@ -42,7 +42,7 @@ from .guard import (
     parse_port,
     vet_address,
 )
-from .mx import check_mx, describe
+from .mx import addressless, check_mx, describe
 from .policy import check_dmarc, check_spf
 from .port import port_findings
 from .probe import probe
@@ -307,14 +307,12 @@ class GuardedChecker:
                 out.append(str(vet_address(address, allow_loopback=self._settings.allow_loopback)))
                 continue
             out.append(None)
-            statuses = {a.status, aaaa.status}
-            verdict: Verdict
-            if "nxdomain" in statuses:
-                key, verdict = "port.host-nxdomain", "problem"
-            elif statuses == {"noanswer"}:
-                key, verdict = "port.host-no-address", "problem"
-            else:
-                key, verdict = "port.host-timeout", "unknown"
+            outcome, verdict = addressless(a.status, aaaa.status)
+            key = {
+                "nxdomain": "port.host-nxdomain",
+                "noanswer": "port.host-no-address",
+                "timeout": "port.host-timeout",
+            }[outcome]
             sinks[index].append(
                 report.finding(
                     "a", f"{target.host.text}:{target.port}", verdict, key,
