@@ -449,7 +449,10 @@ def _quotable(signatures: tuple[str, ...]) -> tuple[str, ...]:
 
 
 _MARKED = re.compile(r"```(?:[a-z]*\n)?(.*?)(?:```|$)|`([^`\n]+)`", re.DOTALL)
-_LEADING_CODES = re.compile(r"(?:[245]\d\d[ -]+)?(?:#?[245]\.\d{1,3}\.\d{1,3}[ :]+)?$")
+# the status codes in front of a quote, with at most one short label between ("535 5.7.8 Error:")
+_LEADING_CODES = re.compile(
+    r"(?<![\w.])(?:[245]\d\d[ -]+(?:#?[245]\.\d{1,3}\.\d{1,3}[ :]+)?|#?[245]\.\d{1,3}\.\d{1,3}[ :]+)(?:[A-Za-z]{1,12}:[ ]*)?$"
+)
 
 
 def _widen(text: str, start: int, end: int) -> tuple[int, int]:

@@ -122,6 +122,7 @@ def test_confidence_is_between_zero_and_one(matcher: Matcher) -> None:
             "host said: 550 5.1.1 <a@b.cz>: Recipient address rejected: User unknown in virtual mailbox table",
             "Recipient address rejected: User unknown in virtual mailbox table",
         ),
+        ("Thunderbird says: 535 5.7.8 Error: authentication failed", "535 5.7.8 Error: authentication failed"),
     ],
 )
 async def test_the_quote_is_the_error_as_pasted(bot: SupportBot, text: str, quote: str) -> None:
