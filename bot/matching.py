@@ -33,7 +33,7 @@ from rapidfuzz import fuzz, process
 
 from .knowledge import Knowledge
 from .models import LANGUAGES, Entry
-from .normalize import fold, mask, own_words, tokens
+from .normalize import fold, mask, own_words, stem, tokens
 
 __all__ = ["OUTSIDE", "Match", "Matcher", "Outcome", "calibrate"]
 
@@ -49,7 +49,6 @@ _FUZZY_MIN_LEN = 6
 _FUZZY_MAX_LEN = 30  # a longer run of letters is no typo of a known word
 _FUZZY_CUTOFF = 84.0
 _MAX_FUZZY_LOOKUPS = 40
-_STEM = 6
 _WORDS = re.compile(r"[a-z0-9_]+")
 _UNKNOWN_WEIGHT = 1.6  # a word the index does not know: about the weight of a word 6 entries share
 _BOILERPLATE_WEIGHT = 0.1  # a word of a delivery report's frame
@@ -59,14 +58,19 @@ _EVIDENCE_SCALE = 2.5  # how much distinctive evidence makes a match credible
 _W_EXPLAINED = 0.3
 _W_QUESTION = 0.35
 _W_SIGNATURE = 0.6
+_W_NB = 0.15  # the naive Bayes posterior, for messages that are not delivery reports
 _QUESTION_IN_REPORT = 0.75
 _TELLING_IDF = 0.5  # a word fewer than about 17 of the entries use
 _MIN_TELLING = 2  # telling words (a status code counts twice) an answer needs
 _PHRASING_MIN_IDF = 0.25  # words shared by most entries are skipped when comparing phrasings
-_SLOPE = 12.0
-_MIDPOINT_QUESTION = 0.2  # a question scoring 0.23 with a clear margin is a 0.6 confidence
-_MIDPOINT_REPORT = 0.47  # a delivery report must match far more closely: most reports look alike
-_CLEAR_MARGIN = 0.08
+_SLOPE = 16.0
+_MIDPOINT_QUESTION = 0.16  # a question scoring 0.185, well ahead of the runner-up, is a 0.6 confidence
+_MIDPOINT_REPORT = 0.34  # a delivery report must match more closely: most reports look alike
+_CLEAR_LEAD = 0.3  # a winner 30% ahead of the runner-up is clear
+_CLOSE_FLOOR = 0.75  # how much of the confidence a tie keeps
+_OUTSIDE_NEAR = 0.8  # "none of these" within 80% of the best entry: a lead, never an answer
+_TOP_Q = 3  # an entry is as close as the mean of its 3 closest question phrasings
+_TOP_SIG = 2  # ... and of its 2 closest signatures
 _QUOTE_SCAN = 20_000
 _QUOTE_CUTOFF = 72.0
 _QUOTE_MIN_CHARS = 40
@@ -88,13 +92,6 @@ class Match:
     entry_id: str | None
     confidence: float
     ranked: tuple[tuple[str, float], ...]
-
-
-@dataclass(frozen=True, slots=True)
-class _Phrasing:
-    entry: int
-    kind: Literal["sig", "q"]
-    norm2: float
 
 
 class Matcher:
@@ -140,25 +137,47 @@ class Matcher:
         for entry_index, counts in enumerate(tf):
             for tok, count in counts.items():
                 self._entry_postings[tok].append((entry_index, count / (count + _TF_HALF)))
-        self._phrasings: list[_Phrasing] = []
-        self._postings_q: dict[str, list[tuple[int, float]]] = defaultdict(list)
-        self._postings_sig: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        # per phrasing: its entry, 1/|phrasing|, 1/|phrasing|² and how much a full match of it proves
+        self._p_entry: list[int] = []
+        self._p_inv_norm: list[float] = []
+        self._p_inv_norm2: list[float] = []
+        self._p_mass: list[float] = []
+        postings_q: dict[str, list[int]] = defaultdict(list)
+        postings_sig: dict[str, list[int]] = defaultdict(list)
         for entry_index, kind, phrase_tokens in raw_phrasings:
             norm2 = sum(self._idf[t] ** 2 for t in phrase_tokens)
             if norm2 <= 0:
                 continue
-            pid = len(self._phrasings)
-            self._phrasings.append(_Phrasing(entry_index, kind, norm2))
-            postings = self._postings_q if kind == "q" else self._postings_sig
+            pid = len(self._p_entry)
+            self._p_entry.append(entry_index)
+            self._p_inv_norm.append(1.0 / math.sqrt(norm2))
+            self._p_inv_norm2.append(1.0 / norm2)
+            self._p_mass.append(1.0 - math.exp(-norm2 / _SIG_MIN_MASS))
+            postings = postings_q if kind == "q" else postings_sig
             for tok in phrase_tokens:
-                postings[tok].append((pid, self._idf[tok] ** 2))
+                postings[tok].append(pid)
+        # naive Bayes over the phrasings: how likely each entry is to use the query's words
+        nb_counts: list[dict[str, float]] = [defaultdict(float) for _ in range(n)]
+        for entry_index, _kind, phrase_tokens in raw_phrasings:
+            for tok in phrase_tokens:
+                nb_counts[entry_index][tok] += 1.0
+        # log P(word | entry) = log(count + 1) - log(total + vocabulary), kept as the gain over
+        # an unseen word (a word seen by an entry) and the per-word cost (every word)
+        vocabulary = len(self._idf)
+        self._nb_totals = [math.log(sum(c.values()) + vocabulary) for c in nb_counts]
+        self._nb_log: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        for entry_index, c in enumerate(nb_counts):
+            for tok, count in c.items():
+                self._nb_log[tok].append((entry_index, math.log(count + 1.0)))
+        self._postings_q = {tok: tuple(pids) for tok, pids in postings_q.items()}
+        self._postings_sig = {tok: tuple(pids) for tok, pids in postings_sig.items()}
         self._words_by_head: dict[str, list[str]] = defaultdict(list)
         for word in sorted(words):
-            if len(word) >= _FUZZY_MIN_LEN and not word.isdigit() and _stem_of(word) in self._idf:
+            if len(word) >= _FUZZY_MIN_LEN and not word.isdigit() and stem(word) in self._idf:
                 self._words_by_head[word[0]].append(word)
         self._stopwords = knowledge.lexicon.stopwords
         self._boilerplate = {
-            _stem_of(word) for line in knowledge.lexicon.boilerplate for word in _WORDS.findall(mask(line))
+            stem(word) for line in knowledge.lexicon.boilerplate for word in _WORDS.findall(mask(line))
         }
         self._nearest = functools.lru_cache(maxsize=20_000)(self._nearest_uncached)
 
@@ -167,7 +186,7 @@ class Matcher:
         if not candidates:
             return None
         found = process.extractOne(word, candidates, scorer=fuzz.ratio, score_cutoff=_FUZZY_CUTOFF)
-        return _stem_of(found[0]) if found else None
+        return stem(found[0]) if found else None
 
     def _query(self, text: str) -> dict[str, float]:
         """Query tokens -> weight (idf); unknown words keep a moderate weight and no postings."""
@@ -176,7 +195,7 @@ class Matcher:
         for word in _WORDS.findall(mask(text))[: _MAX_QUERY_TOKENS * 4]:
             if len(word) < 2 or word.isdigit() or word in self._stopwords:
                 continue
-            tok = _stem_of(word)
+            tok = stem(word)
             if tok in weights:
                 continue
             if tok in self._boilerplate:
@@ -200,6 +219,23 @@ class Matcher:
                 break
         return weights
 
+    def _naive_bayes(self, query: dict[str, float]) -> dict[int, float]:
+        """Per entry, its naive Bayes posterior for the query's distinctive words (flat prior).
+
+        The cosine ranks by the closest phrasing; this weighs every phrasing of an entry at
+        once, so that "pop" leans to the entry whose phrasings use it most, not to the one
+        that has it in a single short line.
+        """
+        known = [tok for tok in query if self._idf.get(tok, 0.0) >= _PHRASING_MIN_IDF]
+        log_likelihood = [-len(known) * total for total in self._nb_totals]
+        for tok in known:
+            for entry_index, gain in self._nb_log.get(tok, ()):
+                log_likelihood[entry_index] += gain
+        top = max(log_likelihood)
+        odds = [math.exp(value - top) for value in log_likelihood]
+        total = sum(odds)
+        return {entry_index: value / total for entry_index, value in enumerate(odds)}
+
     def _phrasing_scores(self, query: dict[str, float], kind: Literal["sig", "q"]) -> dict[int, float]:
         """Per entry, how close its closest phrasing of ``kind`` is to ``query``.
 
@@ -216,19 +252,30 @@ class Matcher:
             idf = self._idf.get(tok)
             if idf is None or idf < _PHRASING_MIN_IDF:
                 continue  # a word nearly every entry uses moves no phrasing ahead of another
-            for pid, idf2 in postings.get(tok, ()):
+            pids = postings.get(tok)
+            if not pids:
+                continue
+            idf2 = idf * idf
+            weighted = weight * idf
+            for pid in pids:
                 shared[pid] += idf2
-                cross[pid] += weight * idf
-        best: dict[int, float] = defaultdict(float)
+                cross[pid] += weighted
+        p_entry, inv_norm, inv_norm2, mass = self._p_entry, self._p_inv_norm, self._p_inv_norm2, self._p_mass
+        values: dict[int, list[float]] = defaultdict(list)
+        inv_q = 1.0 / q_norm
         for pid, covered in shared.items():
-            phr = self._phrasings[pid]
-            value = cross[pid] / (q_norm * math.sqrt(phr.norm2))
+            value = cross[pid] * inv_q * inv_norm[pid]
             if kind == "sig":
-                coverage = covered / phr.norm2
-                value = max(coverage * coverage * (1.0 - math.exp(-phr.norm2 / _SIG_MIN_MASS)), value)
-            if value > best[phr.entry]:
-                best[phr.entry] = value
-        return best
+                coverage = covered * inv_norm2[pid]
+                value = max(coverage * coverage * mass[pid], value)
+            values[p_entry[pid]].append(value)
+        # an entry is as close as its few closest phrasings, not its one luckiest
+        top = _TOP_Q if kind == "q" else _TOP_SIG
+        scores = {entry: sum(sorted(found, reverse=True)[:top]) / top for entry, found in values.items()}
+        if kind == "q" and self._outside in values:
+            # "none of these" is many topics, each phrased once or twice: its closest one counts
+            scores[self._outside] = max(values[self._outside])
+        return scores
 
     def scores(self, text: str) -> list[tuple[str, float, dict[str, float]]]:
         """Every entry's score with its parts, best first (for evaluation and debugging)."""
@@ -249,19 +296,22 @@ class Matcher:
                 evidence[entry_index] += idf * saturation
                 telling[entry_index] += counts
         best_q = self._phrasing_scores(query, "q")
+        pasted = _looks_like_report(text)
+        # over a whole report, the frame's words would outvote its one telling line
+        nb = {} if pasted else self._naive_bayes(query)
         segments = _segments(text)
         if len(segments) > 1:
             # a report's cause sits in one of its lines (or two, when it wraps): a signature
             # must match within them, not by words gathered from all over the report
             best_sig: dict[int, float] = defaultdict(float)
-            windows = segments + [f"{a} {b}" for a, b in zip(segments, segments[1:], strict=False)]
-            for segment in windows:
-                for entry_index, value in self._phrasing_scores(self._query(segment), "sig").items():
+            lines = [self._query(segment) for segment in segments]
+            windows = lines + [{**a, **b} for a, b in zip(lines, lines[1:], strict=False)]
+            for window in windows:
+                for entry_index, value in self._phrasing_scores(window, "sig").items():
                     if value > best_sig[entry_index]:
                         best_sig[entry_index] = value
         else:
             best_sig = self._phrasing_scores(query, "sig")
-        pasted = _looks_like_report(text)
         results: list[tuple[str, float, dict[str, float]]] = []
         for entry_index in explained:
             parts = {
@@ -271,14 +321,16 @@ class Matcher:
                 "evidence": evidence[entry_index],
                 "telling": float(telling[entry_index]),
             }
+            parts["bayes"] = nb.get(entry_index, 0.0)
             score = (
                 _W_EXPLAINED * parts["explained"]
                 + _W_QUESTION * parts["question"]
                 + _W_SIGNATURE * parts["signature"]
             )
-            score *= 1.0 - math.exp(-parts["evidence"] / _EVIDENCE_SCALE)
+            credible = 1.0 - math.exp(-parts["evidence"] / _EVIDENCE_SCALE)
             if pasted and entry_index in self._questions:
-                score *= _QUESTION_IN_REPORT  # a delivery report is an error, not a settings question
+                credible *= _QUESTION_IN_REPORT  # a delivery report is an error, not a settings question
+            score = (score + _W_NB * parts["bayes"]) * credible
             label = self._ids[entry_index] if entry_index < self._outside else OUTSIDE
             results.append((label, score, parts))
         results.sort(key=lambda item: item[1], reverse=True)
@@ -347,20 +399,22 @@ class Matcher:
         report = _looks_like_report(text) and not _asks(text)
         top = scored[0][1]
         runner_up = scored[1][1] if len(scored) > 1 else 0.0
-        confidence = calibrate(top, top - runner_up, report=report)
+        confidence = calibrate(top, runner_up, report=report)
         entries = [(entry_id, score) for entry_id, score, _ in scored if entry_id != OUTSIDE]
         if scored[0][0] == OUTSIDE:
             # closest to what the knowledge base does not cover: say so, offer the nearest entries
             ranked = tuple(
-                (entry_id, round(calibrate(score, score - top, report=report), 3)) for entry_id, score in entries[:5]
+                (entry_id, round(calibrate(score, top, report=report), 3)) for entry_id, score in entries[:5]
             )
             return Match("unknown", None, ranked[0][1] if ranked else 0.0, ranked)
         ranked_list = [(scored[0][0], round(confidence, 3))]
         for entry_id, score in entries[1:5]:
-            ranked_list.append((entry_id, round(calibrate(score, 0.0, report=report), 3)))
+            ranked_list.append((entry_id, round(calibrate(score, score, report=report), 3)))
         ranked = tuple(ranked_list)
-        if scored[0][2]["telling"] < _MIN_TELLING:
-            # one telling word ("entry", "blocked") is a lead, never an answer
+        outside = next((score for label, score, _ in scored if label == OUTSIDE), 0.0)
+        if scored[0][2]["telling"] < _MIN_TELLING or outside >= _OUTSIDE_NEAR * top:
+            # one telling word ("entry", "blocked") is a lead, never an answer; so is a message
+            # nearly as close to what the knowledge base does not cover as to the best entry
             confidence = min(confidence, (self.answer_threshold + self.suggest_threshold) / 2)
             ranked = ((ranked[0][0], round(confidence, 3)), *ranked[1:])
         if confidence >= self.answer_threshold:
@@ -406,8 +460,6 @@ def _looks_like_report(text: str) -> bool:
     return _REPORT.search(text[:20_000]) is not None
 
 
-def _stem_of(word: str) -> str:
-    return word if word.startswith("zc") or len(word) <= _STEM else word[:_STEM]
 
 
 def _entry_texts(entry: Entry) -> Iterator[tuple[str, Literal["sig", "q"] | None, float]]:
@@ -472,15 +524,17 @@ def _widen(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-def calibrate(score: float, margin: float, *, report: bool = False) -> float:
-    """The confidence (0..1) for an entry's raw score and its margin over the runner-up.
+def calibrate(score: float, runner_up: float, *, report: bool = False) -> float:
+    """The confidence (0..1) for an entry's raw score and the runner-up's.
 
     A logistic curve centred where the development messages turn from mostly wrong to
-    mostly right, discounted by up to a quarter when the runner-up is within 0.08. A
-    delivery report needs a closer match than a question for the same confidence: reports
-    share most of their words, and an unknown kind of report must not be taken for a known one.
+    mostly right, discounted when the runner-up comes close: a winner by a few percent is a
+    coin toss whatever its score. A delivery report needs a closer match than a question for
+    the same confidence: reports share most of their words, and an unknown kind of report
+    must not be taken for a known one.
     """
     midpoint = _MIDPOINT_REPORT if report else _MIDPOINT_QUESTION
     base = 1.0 / (1.0 + math.exp(-_SLOPE * (score - midpoint)))
-    closeness = min(1.0, max(0.0, margin) / _CLEAR_MARGIN)
-    return max(0.0, min(1.0, base * (0.75 + 0.25 * closeness)))
+    lead = 1.0 - runner_up / score if score > 0 else 0.0
+    closeness = min(1.0, max(0.0, lead) / _CLEAR_LEAD)
+    return max(0.0, min(1.0, base * (_CLOSE_FLOOR + (1.0 - _CLOSE_FLOOR) * closeness)))

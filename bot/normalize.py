@@ -23,6 +23,7 @@ __all__ = [
     "own_words",
     "scrub",
     "status_codes",
+    "stem",
     "tokens",
 ]
 
@@ -34,7 +35,8 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 _EMAIL = re.compile(r"<?[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)*\s*>?", re.UNICODE)
 _SPACED_ADDRESS = re.compile(r"<\s+[^<>@\s]+@[^<>\s]+\s*>|<[^<>@\s]+@[^<>\s]+\s+>")
-_URL = re.compile(r"\b(?:https?|ftp)://\S+", re.IGNORECASE)
+_URL = re.compile(r"\b(?:https?|ftp)://([\w.-]{1,253})\S*", re.IGNORECASE)
+_URL_NOISE = frozenset({"www", "com", "net", "org", "co", "jp", "de", "fr", "es", "cz", "uk", "io", "info", "eu"})
 _IPV4 = re.compile(r"\[?\b(?:\d{1,3}\.){3}\d{1,3}\b\]?(?::\d+)?")
 _IPV6 = re.compile(r"\[?(?:ipv6:)?\b(?:[0-9a-f]{1,4}:){2,7}[0-9a-f]{0,4}\b\]?", re.IGNORECASE)
 _HOST = re.compile(r"\b((?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{1,24})\b\.?", re.IGNORECASE)
@@ -113,7 +115,10 @@ def clean_input(raw: str | bytes) -> Cleaned:
 
 def fold(text: str) -> str:
     """Lower case without diacritics: "Schránka" -> "schranka", "Größe" -> "grosse"."""
-    text = text.lower().replace("ß", "ss").replace("ø", "o").replace("ł", "l").replace("đ", "d")
+    text = text.lower()
+    if text.isascii():
+        return text
+    text = text.replace("ß", "ss").replace("ø", "o").replace("ł", "l").replace("đ", "d")
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
@@ -147,7 +152,9 @@ _RUN = re.compile(r"\S+")
 _LONGEST_TOKEN = 320  # no address or host name is longer; longer runs are base64, hashes or junk
 
 
-def _tokenwise(pattern: re.Pattern[str], repl: str | Callable[[re.Match[str]], str], text: str) -> str:
+def _tokenwise(
+    pattern: re.Pattern[str], repl: str | Callable[[re.Match[str]], str], text: str, *, needs: str = "", shortest: int = 1
+) -> str:
     """``pattern.sub`` applied within each run of non-space characters.
 
     The address and host patterns backtrack over a long run ("a.a.a.a..."): applied to the
@@ -157,9 +164,19 @@ def _tokenwise(pattern: re.Pattern[str], repl: str | Callable[[re.Match[str]], s
 
     def _one(run: re.Match[str]) -> str:
         token = run.group()
-        return pattern.sub(repl, token) if len(token) <= _LONGEST_TOKEN else " "
+        if len(token) > _LONGEST_TOKEN:
+            return " "
+        if len(token) < shortest or needs not in token:
+            return token  # cannot match: spares the regex engine most words
+        return pattern.sub(repl, token)
 
     return _RUN.sub(_one, text)
+
+
+def _url_token(match: re.Match[str]) -> str:
+    """A link keeps the names in its host: "http://www.spamhaus.org/query/..." -> "url spamhaus"."""
+    names = [label for label in match.group(1).lower().split(".") if label and label not in _URL_NOISE]
+    return " url " + " ".join(label for label in names if label.isalpha()) + " "
 
 
 def mask(text: str) -> str:
@@ -170,21 +187,27 @@ def mask(text: str) -> str:
     dates and other numbers disappear.
     """
     text = fold(text)
-    text = _URL.sub(" url ", text)
+    text = _URL.sub(_url_token, text)
     text = _SPACED_ADDRESS.sub(" addr spacedaddr ", text)
-    text = _tokenwise(_EMAIL, " addr ", text)
+    text = _tokenwise(_EMAIL, " addr ", text, needs="@")
     text = _ENHANCED.sub(lambda m: " zc{}x{}x{} ".format(*m.groups()), text)
     text = _IPV4.sub(" ip ", text)
     text = _IPV6.sub(" ip ", text)
-    text = _tokenwise(_HOST, _host_token, text)
+    text = _tokenwise(_HOST, _host_token, text, needs=".")
     text = _BASIC.sub(lambda m: f" zc{m.group(1)} ", text)
     text = _DATE.sub(" ", text)
-    text = _tokenwise(_QUEUE_ID, " ", text)
+    text = _tokenwise(_QUEUE_ID, " ", text, shortest=8)
     text = _NUMBER.sub(" ", text)
     return text
 
 
-def _stem(word: str) -> str:
+# the protocol's version number is no part of its name: "POP" and "POP3" are one thing
+_SAME_PROTOCOL = {"pop3": "pop", "pop3s": "pops", "imap4": "imap"}
+
+
+def stem(word: str) -> str:
+    """A crude stem that works alike in five languages: the first six letters; codes (``zc``) stay whole."""
+    word = _SAME_PROTOCOL.get(word, word)
     if word.startswith("zc") or len(word) <= _STEM:
         return word
     return word[:_STEM]
@@ -192,7 +215,7 @@ def _stem(word: str) -> str:
 
 def tokens(text: str) -> list[str]:
     """The stemmed tokens of ``text`` after masking (codes kept as ``zc`` tokens)."""
-    return [_stem(word) for word in _WORD.findall(mask(text)) if len(word) > 1 and not word.isdigit()]
+    return [stem(word) for word in _WORD.findall(mask(text)) if len(word) > 1 and not word.isdigit()]
 
 
 # --- what the person wrote, without what they pasted ---------------------------------
@@ -248,9 +271,9 @@ def own_words(text: str) -> str:
     own = _ENHANCED.sub(" ", own)
     own = _BASIC.sub(" ", own)
     own = _URL.sub(" ", own)
-    own = _tokenwise(_EMAIL, " ", own)
+    own = _tokenwise(_EMAIL, " ", own, needs="@")
     own = _IPV4.sub(" ", own)
-    own = _tokenwise(_HOST, " ", own)
+    own = _tokenwise(_HOST, " ", own, needs=".")
     return re.sub(r"\s+", " ", own).strip()
 
 

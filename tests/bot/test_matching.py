@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot import Inbound, SupportBot
-from bot.matching import Matcher
+from bot.matching import Matcher, calibrate
 from bot.knowledge import Knowledge
 
 SEED_LINES = [
@@ -140,3 +140,31 @@ def test_one_word_is_never_an_answer(matcher: Matcher, word: str) -> None:
 def test_two_telling_words_can_be_an_answer(matcher: Matcher) -> None:
     found = matcher.match("mailbox full")
     assert (found.outcome, found.entry_id) == ("answer", "recipient-mailbox-full")
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Wie heißt der POP-Server?", "nom du serveur pop ?", "cual es el servidor pop?", "incoming POP server for my phone?"],
+)
+def test_pop_without_its_version_is_the_pop3_settings(matcher: Matcher, text: str) -> None:
+    assert matcher.match(text).entry_id == "pop3-settings"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # close to a mail topic (a refused sender, certificates) but about something else
+        "how can I block a newsletter sender that keeps mailing me?",
+        "how do I renew the SSL certificate of my WordPress site?",
+    ],
+)
+def test_near_an_uncovered_topic_is_never_an_answer(matcher: Matcher, text: str) -> None:
+    assert matcher.match(text).outcome != "answer"
+
+
+def test_a_close_runner_up_lowers_the_confidence() -> None:
+    clear = calibrate(0.3, 0.1)
+    close = calibrate(0.3, 0.28)
+    assert close < clear
+    assert calibrate(0.5, 0.1) > clear  # and a higher score raises it
+    assert calibrate(0.3, 0.1, report=True) < clear  # a report must match more closely

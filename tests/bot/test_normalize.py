@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from bot.normalize import clean_input, mask, own_words, status_codes, tokens
+from bot.normalize import clean_input, fold, mask, own_words, status_codes, stem, tokens
 
 
 def test_codes_are_kept_and_variable_parts_masked() -> None:
@@ -46,3 +46,21 @@ def test_binary_and_empty_are_recognised() -> None:
     assert clean_input("\u200b \n").problem == "empty"
     assert clean_input("🙂🙂").problem == "no_words"
     assert clean_input("Relay access denied \ufffd").problem is None
+
+
+def test_a_protocol_is_one_word_with_or_without_its_version() -> None:
+    assert stem("pop3") == stem("pop")
+    assert stem("imap4") == stem("imap")
+    assert stem("pop3s") != stem("pop3")  # POP3S is another port
+    assert tokens("POP3 server") == tokens("pop server")
+
+
+def test_ascii_folds_like_everything_else() -> None:
+    assert fold("Mailbox FULL") == "mailbox full"
+    assert fold("Größe der Schránka") == "grosse der schranka"
+
+
+def test_a_link_keeps_the_names_in_its_host() -> None:
+    masked = mask("blocked, see https://www.spamhaus.org/query/bl?ip=192.0.2.1 for details")
+    assert "spamhaus" in masked.split()
+    assert "query" not in masked and "192" not in masked and "www" not in masked
