@@ -403,8 +403,9 @@ class Matcher:
         entries = [(entry_id, score) for entry_id, score, _ in scored if entry_id != OUTSIDE]
         if scored[0][0] == OUTSIDE:
             # closest to what the knowledge base does not cover: say so, offer the nearest entries
+            lead = (self.answer_threshold + self.suggest_threshold) / 2  # at most a lead
             ranked = tuple(
-                (entry_id, round(calibrate(score, top, report=report), 3)) for entry_id, score in entries[:5]
+                (entry_id, round(min(lead, calibrate(score, top, report=report)), 3)) for entry_id, score in entries[:5]
             )
             return Match("unknown", None, ranked[0][1] if ranked else 0.0, ranked)
         ranked_list = [(scored[0][0], round(confidence, 3))]
@@ -416,7 +417,8 @@ class Matcher:
             # one telling word ("entry", "blocked") is a lead, never an answer; so is a message
             # nearly as close to what the knowledge base does not cover as to the best entry
             confidence = min(confidence, (self.answer_threshold + self.suggest_threshold) / 2)
-            ranked = ((ranked[0][0], round(confidence, 3)), *ranked[1:])
+        # the runners-up are never surer than the entry ranked above them
+        ranked = ((ranked[0][0], round(confidence, 3)), *((e, min(c, round(confidence, 3))) for e, c in ranked[1:]))
         if confidence >= self.answer_threshold:
             outcome: Outcome = "answer"
         elif confidence >= self.suggest_threshold:

@@ -168,3 +168,15 @@ def test_a_close_runner_up_lowers_the_confidence() -> None:
     assert close < clear
     assert calibrate(0.5, 0.1) > clear  # and a higher score raises it
     assert calibrate(0.3, 0.1, report=True) < clear  # a report must match more closely
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["what is your POP server?", "how do I renew the SSL certificate of my WordPress site?", "relay?", "Postfach"],
+)
+def test_ranked_confidences_never_rise_and_unknown_is_never_sure(matcher: Matcher, text: str) -> None:
+    found = matcher.match(text)
+    confidences = [confidence for _, confidence in found.ranked]
+    assert confidences == sorted(confidences, reverse=True)
+    if found.outcome != "answer":
+        assert all(confidence < matcher.answer_threshold for confidence in confidences)
