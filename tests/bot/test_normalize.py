@@ -64,3 +64,12 @@ def test_a_link_keeps_the_names_in_its_host() -> None:
     masked = mask("blocked, see https://www.spamhaus.org/query/bl?ip=192.0.2.1 for details")
     assert "spamhaus" in masked.split()
     assert "query" not in masked and "192" not in masked and "www" not in masked
+
+
+@pytest.mark.parametrize("text", ["a 40mb zip", "a 40 MB zip", "a 40 Mo zip", "a 40 MiB zip", "a 40,5 MB zip"])
+def test_a_size_keeps_its_unit_in_any_spelling(text: str) -> None:
+    assert tokens(text) == ["mb", "zip"]
+
+
+def test_a_status_code_is_not_a_size() -> None:
+    assert "zc552" in tokens("552 Message size exceeds fixed limit of 10 MB")
