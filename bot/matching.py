@@ -343,6 +343,8 @@ class Matcher:
         the quote is the error as the user pasted it, without their own words around it.
         """
         index = self._ids.index(entry_id)
+        if index in self._questions:
+            return None  # a settings question's signatures are client labels, not an error to quote
         haystack = text[:_QUOTE_SCAN]
         # what the user marked as pasted (`...` or a ``` block) is searched first
         marked = [

@@ -180,3 +180,11 @@ def test_ranked_confidences_never_rise_and_unknown_is_never_sure(matcher: Matche
     assert confidences == sorted(confidences, reverse=True)
     if found.outcome != "answer":
         assert all(confidence < matcher.answer_threshold for confidence in confidences)
+
+
+async def test_a_settings_question_quotes_no_error_and_keeps_its_language(bot: SupportBot) -> None:
+    # "Servidor de correo entrante (POP3)" is a client label among pop3-settings' signatures
+    reply = await bot.handle(Inbound(text="servidor de correo entrante pop?"))
+    assert reply.entry_id == "pop3-settings"
+    assert reply.quote is None
+    assert reply.language == "es"
