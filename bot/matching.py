@@ -464,8 +464,6 @@ def _looks_like_report(text: str) -> bool:
     return _REPORT.search(text[:20_000]) is not None
 
 
-
-
 def _entry_texts(entry: Entry) -> Iterator[tuple[str, Literal["sig", "q"] | None, float]]:
     """An entry's texts for the index: (text, phrasing kind or None, weight of its words).
 

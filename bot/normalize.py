@@ -50,7 +50,7 @@ _DATE = re.compile(
 )
 _NUMBER = re.compile(r"\b\d+\b")
 # a size keeps its unit, and French units meet the others: "40mb", "40 MB" and "40 Mo" -> "mb"
-_SIZE = re.compile(r"\b\d+(?:[.,]\d+)?\s?([kmgt])(?:i?b|o|byte|bytes)\b")
+_SIZE = re.compile(r"\b\d+(?:[.,]\d+)?\s?(?:([kmgt])i?b|([kmg])o|([kmgt])bytes?)\b")
 _WORD = re.compile(r"[a-z0-9_]+")
 _SERVICE_LABELS = frozenset({"smtp", "pop", "pop3", "imap", "mail", "mx", "ssl", "ns", "webmail", "mta", "relay"})
 _STEM = 6
@@ -198,7 +198,7 @@ def mask(text: str) -> str:
     text = _tokenwise(_HOST, _host_token, text, needs=".")
     text = _BASIC.sub(lambda m: f" zc{m.group(1)} ", text)
     text = _DATE.sub(" ", text)
-    text = _SIZE.sub(lambda m: f" {m.group(1)}b ", text)
+    text = _SIZE.sub(lambda m: f" {m.group(1) or m.group(2) or m.group(3)}b ", text)
     text = _tokenwise(_QUEUE_ID, " ", text, shortest=8)
     text = _NUMBER.sub(" ", text)
     return text

@@ -73,3 +73,7 @@ def test_a_size_keeps_its_unit_in_any_spelling(text: str) -> None:
 
 def test_a_status_code_is_not_a_size() -> None:
     assert "zc552" in tokens("552 Message size exceeds fixed limit of 10 MB")
+
+
+def test_a_number_before_an_ordinary_word_is_no_size() -> None:
+    assert tokens("retry from 10 to 20 times") == ["retry", "from", "to", "times"]
