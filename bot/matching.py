@@ -62,6 +62,7 @@ _W_NB = 0.15  # the naive Bayes posterior, for messages that are not delivery re
 _QUESTION_IN_REPORT = 0.75
 _TELLING_IDF = 0.3  # a word fewer than about 22 of the 29 classes use
 _MIN_TELLING = 2  # telling words (a status code counts twice) an answer needs
+_PHRASED = 0.9  # ... unless the message is nearly one of the entry's own phrasings
 _PHRASING_MIN_IDF = 0.25  # words shared by most entries are skipped when comparing phrasings
 _SLOPE = 16.0
 _MIDPOINT_QUESTION = 0.16  # a question scoring 0.185, well ahead of the runner-up, is a 0.6 confidence
@@ -188,8 +189,12 @@ class Matcher:
         found = process.extractOne(word, candidates, scorer=fuzz.ratio, score_cutoff=_FUZZY_CUTOFF)
         return stem(found[0]) if found else None
 
-    def _query(self, text: str) -> dict[str, float]:
-        """Query tokens -> weight (idf); unknown words keep a moderate weight and no postings."""
+    def _query(self, text: str, *, report: bool = True) -> dict[str, float]:
+        """Query tokens -> weight (idf); unknown words keep a moderate weight and no postings.
+
+        In a delivery report (``report``), the words of its frame weigh next to nothing; in a
+        question, "smtp" or "server" are the person's own words and keep their weight.
+        """
         weights: dict[str, float] = {}
         lookups = 0
         for word in _WORDS.findall(mask(text))[: _MAX_QUERY_TOKENS * 4]:
@@ -198,7 +203,7 @@ class Matcher:
             tok = stem(word)
             if tok in weights:
                 continue
-            if tok in self._boilerplate:
+            if report and tok in self._boilerplate:
                 weights[tok] = min(self._idf.get(tok, _BOILERPLATE_WEIGHT), _BOILERPLATE_WEIGHT)
             elif tok in self._idf:
                 weights[tok] = self._idf[tok]
@@ -279,7 +284,8 @@ class Matcher:
 
     def scores(self, text: str) -> list[tuple[str, float, dict[str, float]]]:
         """Every entry's score with its parts, best first (for evaluation and debugging)."""
-        query = self._query(text)
+        pasted = _looks_like_report(text)
+        query = self._query(text, report=pasted)
         q_mass = sum(query.values())
         if q_mass <= 0:
             return []
@@ -296,7 +302,6 @@ class Matcher:
                 evidence[entry_index] += idf * saturation
                 telling[entry_index] += counts
         best_q = self._phrasing_scores(query, "q")
-        pasted = _looks_like_report(text)
         # over a whole report, the frame's words would outvote its one telling line
         nb = {} if pasted else self._naive_bayes(query)
         segments = _segments(text)
@@ -320,6 +325,7 @@ class Matcher:
                 "explained": explained[entry_index] / q_mass,
                 "evidence": evidence[entry_index],
                 "telling": float(telling[entry_index]),
+                "words": float(len(query)),
             }
             parts["bayes"] = nb.get(entry_index, 0.0)
             score = (
@@ -415,7 +421,9 @@ class Matcher:
             ranked_list.append((entry_id, round(calibrate(score, score, report=report), 3)))
         ranked = tuple(ranked_list)
         outside = next((score for label, score, _ in scored if label == OUTSIDE), 0.0)
-        if scored[0][2]["telling"] < _MIN_TELLING or outside >= _OUTSIDE_NEAR * top:
+        parts = scored[0][2]
+        phrased = parts["telling"] >= 1 and parts["words"] >= 2 and max(parts["question"], parts["signature"]) >= _PHRASED
+        if (parts["telling"] < _MIN_TELLING and not phrased) or outside >= _OUTSIDE_NEAR * top:
             # one telling word ("entry", "blocked") is a lead, never an answer; so is a message
             # nearly as close to what the knowledge base does not cover as to the best entry
             confidence = min(confidence, (self.answer_threshold + self.suggest_threshold) / 2)

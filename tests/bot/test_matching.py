@@ -188,3 +188,11 @@ async def test_a_settings_question_quotes_no_error_and_keeps_its_language(bot: S
     assert reply.entry_id == "pop3-settings"
     assert reply.quote is None
     assert reply.language == "es"
+
+
+@pytest.mark.parametrize("text", ["outgoing mail server name?", "server odchozi posty?"])
+def test_a_settings_question_in_common_words_is_answered(matcher: Matcher, text: str) -> None:
+    # "smtp", "server" and "mail" are in every entry and in every report's frame; asked
+    # plainly, they are still a question with one answer
+    found = matcher.match(text)
+    assert (found.outcome, found.entry_id) == ("answer", "smtp-settings")
