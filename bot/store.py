@@ -2,9 +2,11 @@
 
 ``Store`` is the interface the core and the adapters use. ``SqliteStore`` is the embedded
 default (one file, WAL mode); ``MemoryStore`` is the same thing in a dict for tests and the
-terminal chat. A PostgreSQL implementation can take over behind the same interface when
-several instances run: nothing here assumes it is the only process (event dedup is an
-``INSERT`` that either wins or loses, not a read-then-write).
+terminal chat; ``PostgresStore`` (:mod:`bot.postgres_store`, opened by :func:`open_store` for
+a ``postgresql://`` URL) is one database that several instances share, on several hosts. The
+two database stores run the same statements (:mod:`bot.store_sql`). Nothing here assumes it
+is the only process (event dedup and the triage ledger are an ``INSERT`` that either wins or
+loses, not a read-then-write).
 """
 
 from __future__ import annotations
@@ -84,7 +86,7 @@ class Store(Protocol):
 class TriageLedger(Protocol):
     """What the webhook needs beyond :class:`Store` to acknowledge tickets safely.
 
-    Both built-in stores implement it; a store that does not gets one ``record_triage`` call
+    The built-in stores implement it; a store that does not gets one ``record_triage`` call
     per ticket instead.
     """
 
@@ -221,8 +223,8 @@ _V2: tuple[str, ...] = (
 _MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2)
 """Schema versions in order: ``_MIGRATIONS[n - 1]`` brings a version ``n - 1`` file to ``n``.
 
-Append a tuple to change the schema; never edit one that has shipped. The file's version is
-SQLite's ``PRAGMA user_version``.
+Append a tuple to change the schema (and the same step to ``bot.postgres_store``'s list);
+never edit one that has shipped. The file's version is SQLite's ``PRAGMA user_version``.
 """
 SCHEMA_VERSION = len(_MIGRATIONS)
 
@@ -548,15 +550,26 @@ class MemoryStore:
 
 
 def open_store(url: str) -> Store:
-    """Open the store a setting names: ``:memory:``, a file path, or (later) ``postgresql://``.
+    """Open the store a setting names: ``memory``, a SQLite file path (or ``:memory:``), or a
+    PostgreSQL URL (``postgresql://user:password@host/db`` or ``postgres://...``) that several
+    instances share.
+
+    psycopg is imported only here, and only for a PostgreSQL URL.
 
     Raises:
-        ConfigError: the URL names a backend this build does not have, or the file cannot
-            be opened.
+        ConfigError: the file or the database cannot be opened, the schema is newer than this
+            code, or a PostgreSQL URL is given but the ``postgres`` extra is not installed. It
+            names ``MAILMEDIC_DB`` and never shows the URL's password.
     """
     if url.startswith(("postgres://", "postgresql://")):
-        raise ConfigError("PostgreSQL support is not installed in this build", variable="MAILMEDIC_DB")
+        try:
+            from .postgres_store import PostgresStore
+        except ImportError as exc:
+            raise ConfigError(
+                f"PostgreSQL needs psycopg ({exc.name} is missing): pip install 'mailmedic[postgres]'",
+                variable="MAILMEDIC_DB",
+            ) from None
+        return PostgresStore(url)
     if url == "memory":
         return MemoryStore()
     return SqliteStore(url)
-
