@@ -1,22 +1,59 @@
 """Settings, read once from the environment by each entry point.
 
 Explicit arguments win; the environment is the fallback. Secrets are kept in the
-``Settings`` value but never appear in its ``repr`` (so never in a log line).
+``Settings`` value but never appear in its ``repr`` (so never in a log line); nor does the
+password of a ``MAILMEDIC_DB`` URL (see :func:`redact_url`).
 """
 
 from __future__ import annotations
 
 import math
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
+from urllib.parse import unquote
 
 from .errors import ConfigError
 from .models import LANGUAGES
 
-__all__ = ["Settings"]
+__all__ = ["Settings", "redact_url", "url_secrets"]
 
 _SECRET = {"slack_bot_token", "slack_app_token", "slack_signing_secret", "discord_token", "api_token"}
+
+_QUERY_PASSWORD = re.compile(r"([?&]password=)([^&#]*)", re.IGNORECASE)
+
+
+def redact_url(url: str) -> str:
+    """``url`` with its password, in the user part or the query, shown as ``***``.
+
+    Anything that is not a URL (a file path) comes back as it is. The user part ends at the
+    last ``@`` before the query, so a password with an unescaped ``/`` or ``@`` is hidden too.
+    """
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return url
+    before_query, question, query = rest.partition("?")
+    userinfo, at, hosts = before_query.rpartition("@")
+    user, colon, _ = userinfo.partition(":")
+    if at and colon:
+        before_query = f"{user}:***@{hosts}"
+    return _QUERY_PASSWORD.sub(r"\1***", f"{scheme}://{before_query}{question}{query}")
+
+
+def url_secrets(url: str) -> tuple[str, ...]:
+    """The passwords a URL may carry, as written and percent-decoded, longest first: what a
+    message about that URL must not show (both readings of an unescaped ``/`` are kept)."""
+    _, sep, rest = url.partition("://")
+    if not sep:
+        return ()
+    found = [m.group(2) for m in _QUERY_PASSWORD.finditer(url)]
+    for userpart in (rest.partition("/")[0], rest.partition("?")[0]):
+        userinfo, at, _ = userpart.rpartition("@")
+        if at:
+            found.append(userinfo.partition(":")[2])
+    secrets = {s for raw in found for s in (raw, unquote(raw)) if s}
+    return tuple(sorted(secrets, key=len, reverse=True))
 
 
 def _flag(env: Mapping[str, str], name: str, default: bool = False) -> bool:
@@ -135,9 +172,15 @@ class Settings:
         )
 
     def redacted(self) -> dict[str, object]:
-        """The settings for a log line: secrets shown only as set / unset."""
+        """The settings for a log line: secrets shown only as set / unset, the store's URL
+        without its password."""
         out: dict[str, object] = {}
         for f in fields(self):
             value = getattr(self, f.name)
             out[f.name] = ("set" if value else "unset") if f.name in _SECRET else value
+        out["db"] = redact_url(self.db)
         return out
+
+    def __repr__(self) -> str:
+        shown = self.redacted()
+        return f"Settings({', '.join(f'{f.name}={shown[f.name]!r}' for f in fields(self) if f.repr)})"

@@ -2,9 +2,11 @@
 
 ``Store`` is the interface the core and the adapters use. ``SqliteStore`` is the embedded
 default (one file, WAL mode); ``MemoryStore`` is the same thing in a dict for tests and the
-terminal chat. A PostgreSQL implementation can take over behind the same interface when
-several instances run: nothing here assumes it is the only process (event dedup is an
-``INSERT`` that either wins or loses, not a read-then-write).
+terminal chat; ``PostgresStore`` (:mod:`bot.postgres_store`, opened by :func:`open_store` for
+a ``postgresql://`` URL) is one database that several instances share, on several hosts. The
+two database stores run the same statements (:mod:`bot.store_sql`). Nothing here assumes it
+is the only process (event dedup and the triage ledger are an ``INSERT`` that either wins or
+loses, not a read-then-write).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from .errors import ConfigError
 from .models import Feedback, Triage
+from .store_sql import SQL, feedback_params, interaction_params, triage_params
 
 __all__ = [
     "FeedbackRow",
@@ -83,7 +86,7 @@ class Store(Protocol):
 class TriageLedger(Protocol):
     """What the webhook needs beyond :class:`Store` to acknowledge tickets safely.
 
-    Both built-in stores implement it; a store that does not gets one ``record_triage`` call
+    The built-in stores implement it; a store that does not gets one ``record_triage`` call
     per ticket instead.
     """
 
@@ -113,6 +116,11 @@ class InteractionRow:
     confidence: float
     text: str
 
+    @classmethod
+    def from_sql(cls, r: tuple[Any, ...]) -> InteractionRow:
+        """A row of ``Statements.interactions_between``."""
+        return cls(float(r[0]), r[1], r[2], r[3], r[4], float(r[5]), r[6])
+
 
 @dataclass(frozen=True, slots=True)
 class FeedbackRow:
@@ -129,6 +137,11 @@ class FeedbackRow:
     helpful: bool
     text: str | None
 
+    @classmethod
+    def from_sql(cls, r: tuple[Any, ...]) -> FeedbackRow:
+        """A row of ``Statements.feedback_between``."""
+        return cls(float(r[0]), r[1], r[2], r[3], bool(r[4]), r[5])
+
 
 @dataclass(frozen=True, slots=True)
 class TriageRow:
@@ -142,6 +155,11 @@ class TriageRow:
     priority: str
     needs_human: bool
     text: str
+
+    @classmethod
+    def from_sql(cls, r: tuple[Any, ...]) -> TriageRow:
+        """A row of ``Statements.triages_between``."""
+        return cls(float(r[0]), r[1], r[2], r[3], r[4], r[5], bool(r[6]), r[7])
 
 
 @runtime_checkable
@@ -205,8 +223,8 @@ _V2: tuple[str, ...] = (
 _MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2)
 """Schema versions in order: ``_MIGRATIONS[n - 1]`` brings a version ``n - 1`` file to ``n``.
 
-Append a tuple to change the schema; never edit one that has shipped. The file's version is
-SQLite's ``PRAGMA user_version``.
+Append a tuple to change the schema (and the same step to ``bot.postgres_store``'s list);
+never edit one that has shipped. The file's version is SQLite's ``PRAGMA user_version``.
 """
 SCHEMA_VERSION = len(_MIGRATIONS)
 
@@ -303,125 +321,63 @@ class SqliteStore:
             return list(self._db.execute(sql, args).fetchall())
 
     def user_language(self, platform: str, user: str) -> str | None:
-        value = self._one("SELECT language FROM user_language WHERE platform=? AND user=?", platform, user)
+        value = self._one(SQL.user_language, platform, user)
         return str(value) if value else None
 
     def set_user_language(self, platform: str, user: str, language: str | None) -> None:
         with self._tx() as db:
             if language is None:
-                db.execute("DELETE FROM user_language WHERE platform=? AND user=?", (platform, user))
+                db.execute(SQL.forget_user_language, (platform, user))
             else:
-                db.execute(
-                    "INSERT INTO user_language (platform, user, language) VALUES (?, ?, ?) "
-                    "ON CONFLICT (platform, user) DO UPDATE SET language=excluded.language",
-                    (platform, user, language),
-                )
+                db.execute(SQL.set_user_language, (platform, user, language))
 
     def thread_language(self, platform: str, thread: str) -> str | None:
-        value = self._one("SELECT language FROM thread_language WHERE platform=? AND thread=?", platform, thread)
+        value = self._one(SQL.thread_language, platform, thread)
         return str(value) if value else None
 
     def set_thread_language(self, platform: str, thread: str, language: str) -> None:
         with self._tx() as db:
-            db.execute(
-                "INSERT INTO thread_language (platform, thread, language, at) VALUES (?, ?, ?, ?) "
-                "ON CONFLICT (platform, thread) DO NOTHING",
-                (platform, thread, language, self._clock()),
-            )
+            db.execute(SQL.set_thread_language, (platform, thread, language, self._clock()))
 
     def first_seen(self, key: str, ttl_seconds: float = 3600.0) -> bool:
         now = self._clock()
         with self._tx() as db:
-            db.execute("DELETE FROM seen_event WHERE key=? AND expires<=?", (key, now))
-            cursor = db.execute(
-                "INSERT INTO seen_event (key, expires) VALUES (?, ?) ON CONFLICT (key) DO NOTHING",
-                (key, now + ttl_seconds),
-            )
-            inserted = cursor.rowcount == 1
+            db.execute(SQL.forget_expired_key, (key, now))
+            inserted = db.execute(SQL.insert_seen, (key, now + ttl_seconds)).rowcount == 1
             if inserted and int(now) % 64 == 0:
-                db.execute("DELETE FROM seen_event WHERE expires<=?", (now,))
+                db.execute(SQL.forget_expired, (now,))
         return inserted
 
     def record_feedback(self, feedback: Feedback) -> None:
         with self._tx() as db:
-            db.execute(
-                "INSERT INTO feedback (at, platform, user, entry_id, language, confidence, helpful, message_ref) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    self._clock(),
-                    feedback.platform,
-                    feedback.user,
-                    feedback.entry_id,
-                    feedback.language,
-                    feedback.confidence,
-                    int(feedback.helpful),
-                    feedback.message_ref,
-                ),
-            )
+            db.execute(SQL.insert_feedback, feedback_params(feedback, self._clock()))
 
     def record_triage(self, triage: Triage, text: str) -> bool:
         with self._tx() as db:
             return self._insert_triage(db, triage, text)
 
     def _insert_triage(self, db: sqlite3.Connection, triage: Triage, text: str) -> bool:
-        cursor = db.execute(
-            "INSERT INTO triage (ticket_id, at, language, entry_id, confidence, category, priority, "
-            "needs_human, result, text) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-            "ON CONFLICT (ticket_id) DO NOTHING",
-            (
-                triage.id,
-                self._clock(),
-                triage.language,
-                triage.entry_id,
-                triage.confidence,
-                triage.category,
-                triage.priority,
-                int(triage.needs_human),
-                json.dumps(triage.to_json(), ensure_ascii=False),
-                text,
-            ),
-        )
-        return cursor.rowcount == 1
+        return db.execute(SQL.insert_triage, triage_params(triage, text, self._clock())).rowcount == 1
 
     def record_triages(self, items: Sequence[tuple[Triage, str]]) -> list[bool]:
         with self._tx() as db:
             return [self._insert_triage(db, triage, text) for triage, text in items]
 
     def triage_result(self, ticket_id: str) -> dict[str, Any] | None:
-        value = self._one("SELECT result FROM triage WHERE ticket_id=?", ticket_id)
+        value = self._one(SQL.triage_result, ticket_id)
         if value is None:
             return None
         result: dict[str, Any] = json.loads(value)
         return result
 
     def interactions_between(self, since: float, until: float) -> list[InteractionRow]:
-        rows = self.query(
-            "SELECT at, platform, language, outcome, entry_id, confidence, text FROM interaction "
-            "WHERE at>=? AND at<? ORDER BY at, id",
-            since,
-            until,
-        )
-        return [InteractionRow(float(r[0]), r[1], r[2], r[3], r[4], float(r[5]), r[6]) for r in rows]
+        return [InteractionRow.from_sql(r) for r in self.query(SQL.interactions_between, since, until)]
 
     def feedback_between(self, since: float, until: float) -> list[FeedbackRow]:
-        rows = self.query(
-            "SELECT f.at, f.platform, f.entry_id, f.language, f.helpful, "
-            "(SELECT i.text FROM interaction i WHERE i.platform=f.platform AND i.user=f.user "
-            " AND i.at<=f.at AND i.entry_id IS f.entry_id ORDER BY i.at DESC, i.id DESC LIMIT 1) "
-            "FROM feedback f WHERE f.at>=? AND f.at<? ORDER BY f.at, f.id",
-            since,
-            until,
-        )
-        return [FeedbackRow(float(r[0]), r[1], r[2], r[3], bool(r[4]), r[5]) for r in rows]
+        return [FeedbackRow.from_sql(r) for r in self.query(SQL.feedback_between, since, until)]
 
     def triages_between(self, since: float, until: float) -> list[TriageRow]:
-        rows = self.query(
-            "SELECT at, ticket_id, language, entry_id, category, priority, needs_human, text FROM triage "
-            "WHERE at>=? AND at<? ORDER BY at, ticket_id",
-            since,
-            until,
-        )
-        return [TriageRow(float(r[0]), r[1], r[2], r[3], r[4], r[5], bool(r[6]), r[7]) for r in rows]
+        return [TriageRow.from_sql(r) for r in self.query(SQL.triages_between, since, until)]
 
     def record_interaction(
         self,
@@ -434,12 +390,18 @@ class SqliteStore:
         confidence: float,
         text: str,
     ) -> None:
+        params = interaction_params(
+            at=self._clock(),
+            platform=platform,
+            user=user,
+            language=language,
+            outcome=outcome,
+            entry_id=entry_id,
+            confidence=confidence,
+            text=text,
+        )
         with self._tx() as db:
-            db.execute(
-                "INSERT INTO interaction (at, platform, user, language, outcome, entry_id, confidence, text) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (self._clock(), platform, user, language, outcome, entry_id, confidence, text[:4000]),
-            )
+            db.execute(SQL.insert_interaction, params)
 
     def ping(self) -> bool:
         try:
@@ -588,15 +550,26 @@ class MemoryStore:
 
 
 def open_store(url: str) -> Store:
-    """Open the store a setting names: ``:memory:``, a file path, or (later) ``postgresql://``.
+    """Open the store a setting names: ``memory``, a SQLite file path (or ``:memory:``), or a
+    PostgreSQL URL (``postgresql://user:password@host/db`` or ``postgres://...``) that several
+    instances share.
+
+    psycopg is imported only here, and only for a PostgreSQL URL.
 
     Raises:
-        ConfigError: the URL names a backend this build does not have, or the file cannot
-            be opened.
+        ConfigError: the file or the database cannot be opened, the schema is newer than this
+            code, or a PostgreSQL URL is given but the ``postgres`` extra is not installed. It
+            names ``MAILMEDIC_DB`` and never shows the URL's password.
     """
     if url.startswith(("postgres://", "postgresql://")):
-        raise ConfigError("PostgreSQL support is not installed in this build", variable="MAILMEDIC_DB")
+        try:
+            from .postgres_store import PostgresStore
+        except ImportError as exc:
+            raise ConfigError(
+                f"PostgreSQL needs psycopg ({exc.name} is missing): pip install 'mailmedic[postgres]'",
+                variable="MAILMEDIC_DB",
+            ) from None
+        return PostgresStore(url)
     if url == "memory":
         return MemoryStore()
     return SqliteStore(url)
-

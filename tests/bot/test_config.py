@@ -7,6 +7,7 @@ import logging
 import pytest
 
 from bot import ConfigError, Settings
+from bot.config import redact_url, url_secrets
 
 SECRETS = {
     "SLACK_BOT_TOKEN": "xoxb-very-secret",
@@ -35,6 +36,31 @@ def test_secrets_never_in_repr_or_redacted_view(caplog: pytest.LogCaptureFixture
         assert secret not in shown
         assert secret not in caplog.text
     assert settings.redacted()["discord_token"] == "set"
+
+
+def test_the_store_password_is_never_in_repr_or_redacted_view(caplog: pytest.LogCaptureFixture) -> None:
+    settings = Settings.from_env({"MAILMEDIC_DB": "postgresql://mailmedic:db-very-secret@db.internal:5432/mm"})
+    assert settings.db == "postgresql://mailmedic:db-very-secret@db.internal:5432/mm"
+    logging.getLogger("test").warning("settings: %s %r", settings.redacted(), settings)
+
+    assert "db-very-secret" not in repr(settings) + str(settings.redacted()) + caplog.text
+    assert settings.redacted()["db"] == "postgresql://mailmedic:***@db.internal:5432/mm"
+    assert "mailmedic.db" in repr(Settings.from_env({}))  # a file path is shown as it is
+
+
+@pytest.mark.parametrize(
+    ("url", "shown", "hidden"),
+    [
+        ("postgres://u:p%40ss@h/db", "postgres://u:***@h/db", ("p%40ss", "p@ss")),
+        ("postgresql://h/db?user=u&password=qq&sslmode=require", "postgresql://h/db?user=u&password=***&sslmode=require", ("qq",)),
+        ("postgresql://u:a/b@c@h1:1,h2:2/db", "postgresql://u:***@h1:1,h2:2/db", ("a/b@c",)),
+        ("postgresql://u@h/db", "postgresql://u@h/db", ()),
+        ("/var/lib/mailmedic/store.db", "/var/lib/mailmedic/store.db", ()),
+    ],
+)
+def test_urls_are_shown_without_their_password(url: str, shown: str, hidden: tuple[str, ...]) -> None:
+    assert redact_url(url) == shown
+    assert set(hidden) <= set(url_secrets(url))
 
 
 @pytest.mark.parametrize(

@@ -1,8 +1,16 @@
-"""The store: migrations, the triage ledger, report reads, both implementations alike."""
+"""The store: migrations, the triage ledger, report reads, every implementation alike.
+
+The contract tests run on SQLite, in memory and on PostgreSQL (a loopback server the tests
+start; skipped where PostgreSQL is not installed). What only the shared PostgreSQL store does
+(several instances at once) is in test_postgres_store.py.
+"""
 
 from __future__ import annotations
 
+import socket
 import sqlite3
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,6 +28,7 @@ from bot.store import (
     TriageLedger,
     open_store,
 )
+from tests.postgres_server import PostgresServer
 
 # The schema as the first release wrote it (version 1), to migrate from.
 _V1_FILE = """
@@ -67,12 +76,18 @@ def _triage(ticket_id: str, entry: str | None = "relay-denied", language: str = 
     )
 
 
-@pytest.fixture(params=["sqlite", "memory"])
+@pytest.fixture(params=["sqlite", "memory", "postgres"])
 def store_and_clock(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[Store, _Clock]]:
     clock = _Clock()
-    store: Store = (
-        SqliteStore(str(tmp_path / "s.db"), clock=clock) if request.param == "sqlite" else MemoryStore(clock=clock)
-    )
+    store: Store
+    if request.param == "sqlite":
+        store = SqliteStore(str(tmp_path / "s.db"), clock=clock)
+    elif request.param == "memory":
+        store = MemoryStore(clock=clock)
+    else:
+        from bot.postgres_store import PostgresStore
+
+        store = PostgresStore(request.getfixturevalue("pg_url"), clock=clock)
     yield store, clock
     store.close()
 
@@ -151,10 +166,96 @@ def test_processes_starting_together_migrate_once(tmp_path: Path) -> None:
             s.close()
 
 
-def test_open_store_names_the_variable_for_postgres() -> None:
+@pytest.mark.parametrize("scheme", ["postgresql", "postgres"])
+def test_a_postgres_url_opens_the_shared_store(scheme: str, postgres: PostgresServer, pg_url: str) -> None:
+    from bot.postgres_store import PostgresStore
+
+    store = open_store(pg_url.replace("postgresql://", f"{scheme}://", 1))
+    try:
+        assert isinstance(store, PostgresStore)
+        assert store.schema_version == SCHEMA_VERSION
+        assert store.url.startswith(f"{scheme}://mailmedic:***@127.0.0.1:")
+        assert postgres.password not in store.url
+    finally:
+        store.close()
+
+
+def test_an_unreachable_postgres_is_a_config_error_without_the_password(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level("DEBUG")
+    with socket.socket() as sock:  # a loopback port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+
     with pytest.raises(ConfigError) as caught:
-        open_store("postgresql://db.internal/mailmedic")
+        open_store(f"postgresql://mailmedic:hunter2-secret@127.0.0.1:{port}/mailmedic?connect_timeout=3")
+
     assert caught.value.variable == "MAILMEDIC_DB"
+    assert "MAILMEDIC_DB" in str(caught.value)
+    assert "hunter2-secret" not in str(caught.value)
+    assert "hunter2-secret" not in caplog.text
+
+
+def test_psycopg_is_imported_only_for_a_postgres_url() -> None:
+    code = (
+        "import sys, bot, bot.store, adapters.cli, adapters.runner\n"
+        "bot.store.open_store(':memory:').close()\n"
+        "print(sorted(m for m in sys.modules if m.startswith(('psycopg', 'bot.postgres'))))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert done.stdout.strip() == "[]"
+
+
+def test_without_the_extra_a_postgres_url_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "psycopg", None)  # as if not installed
+    monkeypatch.delitem(sys.modules, "bot.postgres_store")
+
+    with pytest.raises(ConfigError) as caught:
+        open_store("postgresql://mailmedic:not-shown@db.internal/mailmedic")
+
+    assert caught.value.variable == "MAILMEDIC_DB"
+    assert "mailmedic[postgres]" in str(caught.value)
+    assert "not-shown" not in str(caught.value)
+
+
+# --------------------------------------------------------------------------- languages and seen events
+
+
+def test_language_choices_are_kept_and_cleared(store_and_clock: tuple[Store, _Clock]) -> None:
+    store, _ = store_and_clock
+    assert store.user_language("slack", "U1") is None
+
+    store.set_user_language("slack", "U1", "de")
+    store.set_user_language("slack", "U1", "cs")  # the latest choice wins
+    store.set_user_language("discord", "U1", "fr")
+
+    assert store.user_language("slack", "U1") == "cs"
+    assert store.user_language("discord", "U1") == "fr"
+    store.set_user_language("slack", "U1", None)
+    assert store.user_language("slack", "U1") is None
+    assert store.user_language("discord", "U1") == "fr"
+
+
+def test_a_thread_keeps_the_language_it_started_in(store_and_clock: tuple[Store, _Clock]) -> None:
+    store, _ = store_and_clock
+    store.set_thread_language("slack", "C1:1.0", "es")
+    store.set_thread_language("slack", "C1:1.0", "en")
+
+    assert store.thread_language("slack", "C1:1.0") == "es"
+    assert store.thread_language("slack", "C1:2.0") is None
+
+
+def test_an_event_is_first_seen_once_until_it_expires(store_and_clock: tuple[Store, _Clock]) -> None:
+    store, clock = store_and_clock
+    clock.now = 1_000_000.0  # a multiple of 64: the expired records are swept too
+
+    assert store.first_seen("ev-1", ttl_seconds=60) is True
+    assert store.first_seen("ev-1", ttl_seconds=60) is False
+    assert store.first_seen("ev-2", ttl_seconds=60) is True
+    clock.now += 59.5
+    assert store.first_seen("ev-1", ttl_seconds=60) is False
+    clock.now += 0.5  # expired exactly at now + ttl
+    assert store.first_seen("ev-1", ttl_seconds=60) is True
+    assert store.first_seen("ev-1", ttl_seconds=60) is False
 
 
 # --------------------------------------------------------------------------- the triage ledger
@@ -192,6 +293,18 @@ def test_a_committed_triage_is_there_after_a_reopen(tmp_path: Path) -> None:
     finally:
         second.close()
         first.close()
+
+
+def test_a_body_with_a_nul_character_is_stored(store_and_clock: tuple[Store, _Clock]) -> None:
+    # valid JSON ("\u0000") that a helpdesk may send; refusing it would make it retry forever
+    store, _ = store_and_clock
+    assert isinstance(store, TriageLedger) and isinstance(store, ReportSource)
+
+    assert store.record_triages([(_triage("nul"), "before\x00after")]) == [True]
+
+    (row,) = store.triages_between(0, 2_000_000)
+    assert row.text in ("before\x00after", "before\ufffdafter")  # PostgreSQL's TEXT holds no NUL
+    assert store.triage_result("nul") == _triage("nul").to_json()
 
 
 # --------------------------------------------------------------------------- report reads
