@@ -39,6 +39,7 @@ class PostgresServer:
     password: str
     started_in: float
     _as_postgres: list[str] = field(default_factory=list)
+    _pg_ctl: str = "pg_ctl"
 
     @property
     def data(self) -> Path:
@@ -67,7 +68,7 @@ class PostgresServer:
 
     def stop(self) -> None:
         with contextlib.suppress(subprocess.SubprocessError, OSError):
-            _run([*self._as_postgres, "pg_ctl", "stop", "-D", str(self.data), "-m", "fast", "-w", "-t", "30"])
+            _run([*self._as_postgres, self._pg_ctl, "stop", "-D", str(self.data), "-m", "fast", "-w", "-t", "30"])
         shutil.rmtree(self.root, ignore_errors=True)
 
 
@@ -75,12 +76,13 @@ def start() -> PostgresServer:
     """Start a server and create the tests' role.
 
     Raises:
-        ServerUnavailableError: ``initdb`` is not on PATH, or (as root) there is no
+        ServerUnavailableError: ``initdb`` is not installed, or (as root) there is no
             ``postgres`` user to run it as.
         RuntimeError: the server did not start (its log is in the message).
     """
-    if shutil.which("initdb") is None or shutil.which("pg_ctl") is None:
-        raise ServerUnavailableError("PostgreSQL's initdb/pg_ctl are not on PATH (install postgresql to run these tests)")
+    initdb, pg_ctl = _bin("initdb"), _bin("pg_ctl")
+    if initdb is None or pg_ctl is None:
+        raise ServerUnavailableError("PostgreSQL's initdb/pg_ctl were not found (install postgresql to run these tests)")
     began = time.monotonic()
     as_postgres: list[str] = []
     owner: tuple[int, int] | None = None
@@ -93,7 +95,7 @@ def start() -> PostgresServer:
         owner = (user.pw_uid, user.pw_gid)
     root = Path(tempfile.mkdtemp(prefix="mailmedic-pg-"))  # not pytest's tmp: its parents are 0700
     password = "pw-" + secrets.token_hex(8)
-    server = PostgresServer(root, 0, password, 0.0, as_postgres)
+    server = PostgresServer(root, 0, password, 0.0, as_postgres, pg_ctl)
     try:
         server.socket_dir.mkdir()
         if owner:
@@ -102,7 +104,7 @@ def start() -> PostgresServer:
         _run(
             [
                 *as_postgres,
-                "initdb",
+                initdb,
                 "-D",
                 str(server.data),
                 "-U",
@@ -121,7 +123,7 @@ def start() -> PostgresServer:
             options = f"-c listen_addresses=127.0.0.1 -p {server.port} -k {server.socket_dir} -c fsync=on"
             log = root / "server.log"
             done = _run(
-                [*as_postgres, "pg_ctl", "start", "-D", str(server.data), "-w", "-t", "30", "-l", str(log), "-o", options],
+                [*as_postgres, pg_ctl, "start", "-D", str(server.data), "-w", "-t", "30", "-l", str(log), "-o", options],
                 check=False,
             )
             if done.returncode == 0:
@@ -137,6 +139,15 @@ def start() -> PostgresServer:
         raise
     server.started_in = time.monotonic() - began
     return server
+
+
+def _bin(name: str) -> str | None:
+    """A PostgreSQL program: on PATH, or where Debian's packages put it (newest version)."""
+    found = shutil.which(name)
+    if found:
+        return found
+    installed = [path for path in Path("/usr/lib/postgresql").glob(f"*/bin/{name}") if path.parts[-3].isdigit()]
+    return str(max(installed, key=lambda path: int(path.parts[-3]))) if installed else None
 
 
 def _run(command: list[str], *, check: bool = True) -> subprocess.CompletedProcess[str]:
