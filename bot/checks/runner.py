@@ -56,6 +56,7 @@ __all__ = ["GuardedChecker", "default_checker"]
 
 _SPLIT = re.compile(r"[\s,;]+")
 _REFUSAL_FINDING = "guard"
+_SPF_RESERVE = 0.25  # seconds of the budget kept for reporting a cut-short SPF walk
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,7 +240,7 @@ class GuardedChecker:
                 if plan.kind == "mx":
                     jobs.append(_bind(check_mx, self._resolver, report, label, sinks[index]))
                 elif plan.kind == "domain":
-                    jobs.append(_bind(self._domain, report, label, sinks[index]))
+                    jobs.append(_bind(self._domain, report, label, sinks[index], deadline))
                 else:
                     jobs.append(_bind(check_address, self._resolver, report, plan.addresses[index], sinks[index]))
         tasks = [asyncio.create_task(job()) for job in jobs]
@@ -258,13 +259,16 @@ class GuardedChecker:
                 raise error
         return self._out_of_time(report, plan.labels, sinks, [t in pending for t in tasks])
 
-    async def _domain(self, report: Report, domain: str, sink: list[Finding]) -> None:
+    async def _domain(self, report: Report, domain: str, sink: list[Finding], deadline: float) -> None:
         spf: list[Finding] = []
         dmarc: list[Finding] = []
+        # The SPF walk stops a little before the request does, so that what it found, and
+        # which includes it could not follow, is reported rather than cancelled with it.
+        spf_deadline = deadline - min(_SPF_RESERVE, self._budget / 10)
         try:
             await asyncio.gather(
                 check_mx(self._resolver, report, domain, sink),
-                check_spf(self._resolver, report, domain, spf),
+                check_spf(self._resolver, report, domain, spf, deadline=spf_deadline),
                 check_dmarc(self._resolver, report, domain, dmarc),
             )
         finally:

@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 import trustme
 from aiosmtpd.smtp import SMTP, AuthResult
-from dnslib import AAAA, CNAME, MX, QTYPE, RCODE, RR, SOA, TXT, A, DNSLabel, DNSRecord
+from dnslib import AAAA, CNAME, MX, QTYPE, RCODE, RR, SOA, TXT, A, DNSError, DNSLabel, DNSRecord
 from dnslib.server import DNSHandler, DNSServer
 
 from bot.checks.resolver import DnsAnswer, RecordType
@@ -73,6 +73,53 @@ ZONE: dict[str, list[tuple[str, Any]]] = {
     "nopolicy.test": [("MX", MX("mx1.good.test", 10))],
     "badpct.test": [("MX", MX("mx1.good.test", 10)), ("TXT", TXT("v=spf1 mx -all"))],
     "_dmarc.badpct.test": [("TXT", TXT("v=DMARC1; p=reject; pct=abc"))],
+    # SPF trees: includes within the limit, through redirect=, and gone wrong
+    "nested.test": [("MX", MX("mx1.good.test", 10)), ("TXT", TXT("v=spf1 include:_spf.nested.test mx -all"))],
+    "_spf.nested.test": [("TXT", TXT("v=spf1 include:_a.nested.test include:_b.nested.test ~all"))],
+    "_a.nested.test": [("TXT", TXT("v=spf1 ip4:93.184.216.0/24 ~all"))],
+    "_b.nested.test": [("TXT", TXT("v=spf1 a:mx1.good.test ip6:2a00:1450::/32 ~all"))],
+    "_dmarc.nested.test": [("TXT", TXT("v=DMARC1; p=quarantine"))],
+    # eleven levels of includes beside two cheap terms: the eleventh lookup is never asked
+    "deep.test": [
+        ("MX", MX("mx1.good.test", 10)),
+        ("TXT", TXT("v=spf1 include:l1.deep.test include:side.deep.test mx -all")),
+    ],
+    **{f"l{i}.deep.test": [("TXT", TXT(f"v=spf1 include:l{i + 1}.deep.test ~all"))] for i in range(1, 12)},
+    "l12.deep.test": [("TXT", TXT("v=spf1 ip4:93.184.216.0/24 ~all"))],
+    "side.deep.test": [("TXT", TXT("v=spf1 ip4:93.184.216.0/24 ~all"))],
+    # includes of a name without SPF and of a name that does not exist
+    "noinc.test": [
+        ("MX", MX("mx1.good.test", 10)),
+        ("TXT", TXT("v=spf1 include:nospf.noinc.test include:gone.noinc.test -all")),
+    ],
+    "nospf.noinc.test": [("TXT", TXT("google-site-verification=abc"))],
+    # a loop: loop.test -> a.loop.test -> b.loop.test -> loop.test
+    "loop.test": [("MX", MX("mx1.good.test", 10)), ("TXT", TXT("v=spf1 include:a.loop.test -all"))],
+    "a.loop.test": [("TXT", TXT("v=spf1 include:b.loop.test ~all"))],
+    "b.loop.test": [("TXT", TXT("v=spf1 ip4:93.184.216.0/24 include:loop.test ~all"))],
+    # redirect=, followed; and an included record with its own faults
+    "redir.test": [("MX", MX("mx1.good.test", 10)), ("TXT", TXT("v=spf1 redirect=_spf.redir.test"))],
+    "_spf.redir.test": [("TXT", TXT("v=spf1 ip4:93.184.216.0/24 include:_a.nested.test -all"))],
+    "redirnone.test": [("MX", MX("mx1.good.test", 10)), ("TXT", TXT("v=spf1 redirect=_spf.nothing.test"))],
+    "badinc.test": [("MX", MX("mx1.good.test", 10)), ("TXT", TXT("v=spf1 include:_spf.badinc.test -all"))],
+    "_spf.badinc.test": [("TXT", TXT("v=spf1 ip4:300.1.1.1 +all"))],
+    "twoinc.test": [("MX", MX("mx1.good.test", 10)), ("TXT", TXT("v=spf1 include:_spf.twoinc.test -all"))],
+    "_spf.twoinc.test": [("TXT", TXT("v=spf1 ip4:93.184.216.0/24 -all")), ("TXT", TXT("v=spf1 -all"))],
+    # void lookups: three names with nothing behind them, and two
+    "void.test": [
+        ("MX", MX("mx1.good.test", 10)),
+        ("TXT", TXT("v=spf1 a:none1.void.test mx:none2.void.test exists:none3.void.test -all")),
+    ],
+    "twovoid.test": [
+        ("MX", MX("mx1.good.test", 10)),
+        ("TXT", TXT("v=spf1 a:none1.void.test mx:none2.void.test a:mx1.good.test -all")),
+    ],
+    # one include at a name whose server never answers (see SILENT), beside a good one
+    "silentinc.test": [
+        ("MX", MX("mx1.good.test", 10)),
+        ("TXT", TXT("v=spf1 include:_spf.silentinc.test include:_a.nested.test -all")),
+    ],
+    "_spf.silentinc.test": [("TXT", TXT("v=spf1 -all"))],
     # an answer too big for 512 bytes of UDP: the resolver has to retry over TCP
     "big.test": [("MX", MX(f"mx{i:02d}.big-provider-with-a-long-name.test", i)) for i in range(1, 31)],
     # hosts for the port probes
@@ -84,6 +131,7 @@ ZONE: dict[str, list[tuple[str, Any]]] = {
     f"noaddr.{DOMAIN}": [("TXT", TXT("no address here"))],
 }
 SERVFAIL = {"servfail.test"}
+SILENT = {"_spf.silentinc.test"}  # the server reads the question and never answers
 
 
 class Zone:
@@ -107,6 +155,8 @@ class Zone:
         qname, qtype = request.q.qname, QTYPE[request.q.qtype]
         with self._lock:
             self.questions.append((str(qname).rstrip("."), qtype, handler.protocol))
+        if str(qname).rstrip(".") in SILENT:
+            raise DNSError("silent name: no reply")  # dnslib's handler then sends nothing
         if str(qname).rstrip(".") in SERVFAIL:
             reply.header.rcode = RCODE.SERVFAIL
             return reply
@@ -450,6 +500,19 @@ class RecordingResolver:
         if any(n == name for n, _ in self.answers):
             return DnsAnswer(name, rdtype, "noanswer")
         return DnsAnswer(name, rdtype, "nxdomain")
+
+
+class ForwardingRecorder:
+    """Records every question and passes it on to ``inner`` (a real resolver)."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.calls: list[tuple[str, str]] = []
+
+    async def resolve(self, name: str, rdtype: RecordType) -> DnsAnswer:
+        self.calls.append((name, rdtype))
+        answer: DnsAnswer = await self.inner.resolve(name, rdtype)
+        return answer
 
 
 def settings(**overrides: Any) -> Settings:
