@@ -17,7 +17,9 @@ could not verify. Not resolved: ``ptr`` (it depends on the sending address), ter
 macros (they depend on the sender), and the addresses of the MX hosts an ``mx`` term
 names (a receiver looks those up only for the address it is checking).
 
-What is not done: the DMARC policy a subdomain inherits from its organisational domain.
+DMARC: a subdomain without a record of its own gets its organisational domain's (RFC 7489
+§6.6.3), with that record's ``sp=`` when it has one; the organisational domain comes from
+the Public Suffix List shipped with the code (:mod:`bot.checks.orgdomain`).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from dataclasses import dataclass, field
 
 from ..models import Finding
 from .mx import describe
+from .orgdomain import organisational_domain
 from .report import Report
 from .resolver import DnsAnswer, RecordType, Resolver
 
@@ -413,36 +416,81 @@ async def check_spf(
 
 
 async def check_dmarc(resolver: Resolver, report: Report, domain: str, sink: list[Finding]) -> None:
-    """Check the DMARC record at ``_dmarc.<domain>``, appending findings to ``sink``."""
-    name = f"_dmarc.{domain}"
-    answer = await resolver.resolve(name, "TXT")
+    """Check the DMARC record that applies to ``domain``, appending findings to ``sink``.
+
+    That is the record at ``_dmarc.<domain>``, or, when there is none and ``domain`` is a
+    subdomain, the one of its organisational domain (RFC 7489 §6.6.3), whose ``sp=`` (or
+    else ``p=``) then sets the policy.
+    """
+    answer = await resolver.resolve(f"_dmarc.{domain}", "TXT")
     evidence: tuple[str, ...] = (describe(answer),)
     if answer.status in ("timeout", "servfail"):
         sink.append(report.finding("dmarc", domain, "unknown", "dmarc.timeout", evidence=evidence))
         return
-    records = [r for r in answer.records if r.replace(" ", "").upper().startswith("V=DMARC1")]
-    if not records:
+    records = _dmarc_records(answer)
+    if records:
+        sink.extend(_judge_dmarc(report, domain, records))
+        return
+    org = organisational_domain(domain)
+    if org is None or org == domain:
         sink.append(_dmarc(report, domain, "problem", "dmarc.missing", evidence))
         return
-    evidence = tuple(records)
-    if len(records) > 1:
-        sink.append(_dmarc(report, domain, "problem", "dmarc.multiple", evidence, count=len(records)))
+    inherited = await resolver.resolve(f"_dmarc.{org}", "TXT")
+    evidence += (describe(inherited),)
+    if inherited.status in ("timeout", "servfail"):
+        sink.append(report.finding("dmarc", org, "unknown", "dmarc.timeout", evidence=evidence))
         return
+    records = _dmarc_records(inherited)
+    if not records:
+        sink.append(_dmarc(report, domain, "problem", "dmarc.missing-org", evidence, org=org))
+        return
+    judged = _judge_dmarc(report, org, records)
+    if any(f.verdict == "problem" for f in judged):
+        sink.extend(judged)  # the organisational domain's record is itself broken
+        return
+    tags = _dmarc_tags(records[0])
+    policy = tags.get("p", "").lower()
+    sub = tags.get("sp", "").lower()
+    evidence = (evidence[0], f"_dmarc.{org}: {records[0]}")
+    if sub:
+        sink.append(
+            _dmarc(report, domain, "ok", "dmarc.inherited-sp", evidence, org=org, policy=sub, org_policy=policy)
+        )
+    else:
+        sink.append(_dmarc(report, domain, "ok", "dmarc.inherited", evidence, org=org, policy=policy))
+
+
+def _dmarc_records(answer: DnsAnswer) -> list[str]:
+    return [r for r in answer.records if r.replace(" ", "").upper().startswith("V=DMARC1")]
+
+
+def _dmarc_tags(record: str) -> dict[str, str]:
     tags: dict[str, str] = {}
-    for part in records[0].split(";"):
+    for part in record.split(";"):
         key, sep, value = part.partition("=")
         if sep:
             tags.setdefault(key.strip().lower(), value.strip())
+    return tags
+
+
+def _judge_dmarc(report: Report, domain: str, records: list[str]) -> list[Finding]:
+    """The findings for the DMARC record(s) published at ``_dmarc.<domain>``."""
+    evidence = tuple(records)
+    if len(records) > 1:
+        return [_dmarc(report, domain, "problem", "dmarc.multiple", evidence, count=len(records))]
+    tags = _dmarc_tags(records[0])
     policy = tags.get("p", "").lower()
     pct = tags.get("pct")
+    sub = tags.get("sp")
     if policy not in _DMARC_POLICIES:
-        sink.append(_dmarc(report, domain, "problem", "dmarc.syntax", evidence, policy=policy or "-"))
-    elif pct is not None and not (pct.isdigit() and 0 <= int(pct) <= 100):
-        sink.append(_dmarc(report, domain, "problem", "dmarc.pct", evidence, pct=pct[:20]))
-    elif policy == "none":
-        sink.append(_dmarc(report, domain, "ok", "dmarc.monitoring", evidence))
-    else:
-        sink.append(_dmarc(report, domain, "ok", "dmarc.ok", evidence, policy=policy))
+        return [_dmarc(report, domain, "problem", "dmarc.syntax", evidence, policy=policy or "-")]
+    if pct is not None and not (pct.isdigit() and 0 <= int(pct) <= 100):
+        return [_dmarc(report, domain, "problem", "dmarc.pct", evidence, pct=pct[:20])]
+    if sub is not None and sub.lower() not in _DMARC_POLICIES:
+        return [_dmarc(report, domain, "problem", "dmarc.sp", evidence, sp=sub[:20] or "-")]
+    if policy == "none":
+        return [_dmarc(report, domain, "ok", "dmarc.monitoring", evidence)]
+    return [_dmarc(report, domain, "ok", "dmarc.ok", evidence, policy=policy)]
 
 
 def _spf(

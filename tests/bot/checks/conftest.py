@@ -120,6 +120,12 @@ ZONE: dict[str, list[tuple[str, Any]]] = {
         ("TXT", TXT("v=spf1 include:_spf.silentinc.test include:_a.nested.test -all")),
     ],
     "_spf.silentinc.test": [("TXT", TXT("v=spf1 -all"))],
+    # DMARC from the organisational domain: with sp=, without sp=, and none at all
+    "mail.inherit.test": [("MX", MX("mx1.good.test", 10))],
+    "_dmarc.inherit.test": [("TXT", TXT("v=DMARC1; p=reject; sp=quarantine; rua=mailto:d@inherit.test"))],
+    "mail.nosp.test": [("MX", MX("mx1.good.test", 10))],
+    "_dmarc.nosp.test": [("TXT", TXT("v=DMARC1; p=reject"))],
+    "mail.nopolicy.test": [("MX", MX("mx1.good.test", 10))],
     # an answer too big for 512 bytes of UDP: the resolver has to retry over TCP
     "big.test": [("MX", MX(f"mx{i:02d}.big-provider-with-a-long-name.test", i)) for i in range(1, 31)],
     # hosts for the port probes

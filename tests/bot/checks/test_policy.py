@@ -1,5 +1,5 @@
-"""SPF trees (includes, redirect=, loops, the lookup limits), against the loopback DNS server;
-every question goes to it through our resolver seam."""
+"""SPF trees (includes, redirect=, loops, the lookup limits) and inherited DMARC, against the
+loopback DNS server; every question goes to it through our resolver seam."""
 
 from __future__ import annotations
 
@@ -169,11 +169,12 @@ async def test_every_question_goes_to_the_configured_server_through_our_seam(dns
     connector = RecordingConnector()
     checker = GuardedChecker(settings(check_rate_per_minute=1000), knowledge, resolver=recorder, connector=connector)
     before = len(dns_server.zone.questions)
-    for domain in ("nested.test", "deep.test", "loop.test", "redir.test"):
+    for domain in ("nested.test", "deep.test", "loop.test", "redir.test", "mail.inherit.test"):
         await _domain(checker, domain)
     served = {(name, rdtype) for name, rdtype, _ in dns_server.zone.questions[before:]}
     assert set(recorder.calls) == served  # nothing asked elsewhere, nothing asked around the seam
     assert ("_spf.nested.test", "TXT") in served and ("l8.deep.test", "TXT") in served
+    assert ("_dmarc.inherit.test", "TXT") in served
     assert connector.calls == []
 
 
@@ -196,10 +197,38 @@ async def test_the_walk_asks_only_the_resolver_it_is_given(knowledge: Knowledge)
     assert not any("%" in name for name, _ in resolver.calls)
 
 
+# -- DMARC of the organisational domain ----------------------------------------------------------
+
+
+async def test_a_subdomain_inherits_dmarc_with_sp(dns_server: DnsFixture, knowledge: Knowledge) -> None:
+    outcome = await _domain(_checker(knowledge, dns_server.servers), "mail.inherit.test")
+    (dmarc,) = [f for f in outcome.findings if f.check == "dmarc"]
+    assert (dmarc.target, dmarc.verdict, dmarc.confirms) == ("mail.inherit.test", "ok", False)
+    assert "organisational domain inherit.test" in dmarc.summary
+    assert "sp=quarantine" in dmarc.summary and "p=reject" in dmarc.summary
+    assert dmarc.evidence == (
+        "_dmarc.mail.inherit.test TXT NXDOMAIN",
+        "_dmarc.inherit.test: v=DMARC1; p=reject; sp=quarantine; rua=mailto:d@inherit.test",
+    )
+
+
+async def test_a_subdomain_inherits_p_when_there_is_no_sp(dns_server: DnsFixture, knowledge: Knowledge) -> None:
+    outcome = await _domain(_checker(knowledge, dns_server.servers), "mail.nosp.test")
+    (dmarc,) = [f for f in outcome.findings if f.check == "dmarc"]
+    assert dmarc.verdict == "ok" and "no sp=" in dmarc.summary and "p=reject applies to mail.nosp.test" in dmarc.summary
+
+
+async def test_a_subdomain_whose_organisational_domain_has_no_dmarc(dns_server: DnsFixture, knowledge: Knowledge) -> None:
+    outcome = await _domain(_checker(knowledge, dns_server.servers), "mail.nopolicy.test")
+    (dmarc,) = [f for f in outcome.findings if f.check == "dmarc"]
+    assert dmarc.verdict == "problem" and "Neither mail.nopolicy.test" in dmarc.summary
+    assert "_dmarc.nopolicy.test" in dmarc.summary
+
+
 @pytest.mark.parametrize("language", LANGUAGES)
 async def test_the_new_findings_are_localised(dns_server: DnsFixture, knowledge: Knowledge, language: str) -> None:
     checker = _checker(knowledge, dns_server.servers)
-    for domain in ("deep.test", "loop.test", "void.test", "noinc.test"):
+    for domain in ("deep.test", "loop.test", "void.test", "noinc.test", "mail.inherit.test"):
         outcome = await _domain(checker, domain, language)
         english = await _domain(checker, domain, "en")
         for finding, reference in zip(outcome.findings, english.findings, strict=True):
