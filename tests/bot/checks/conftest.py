@@ -126,6 +126,8 @@ ZONE: dict[str, list[tuple[str, Any]]] = {
     "mail.nosp.test": [("MX", MX("mx1.good.test", 10))],
     "_dmarc.nosp.test": [("TXT", TXT("v=DMARC1; p=reject"))],
     "mail.nopolicy.test": [("MX", MX("mx1.good.test", 10))],
+    "mail.badsp.test": [("MX", MX("mx1.good.test", 10))],
+    "_dmarc.badsp.test": [("TXT", TXT("v=DMARC1; p=reject; sp=bogus"))],
     # an answer too big for 512 bytes of UDP: the resolver has to retry over TCP
     "big.test": [("MX", MX(f"mx{i:02d}.big-provider-with-a-long-name.test", i)) for i in range(1, 31)],
     # hosts for the port probes

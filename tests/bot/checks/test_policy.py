@@ -225,6 +225,13 @@ async def test_a_subdomain_whose_organisational_domain_has_no_dmarc(dns_server: 
     assert "_dmarc.nopolicy.test" in dmarc.summary
 
 
+async def test_an_invalid_sp_in_the_organisational_record_is_a_problem(dns_server: DnsFixture, knowledge: Knowledge) -> None:
+    outcome = await _domain(_checker(knowledge, dns_server.servers), "mail.badsp.test")
+    (dmarc,) = [f for f in outcome.findings if f.check == "dmarc"]
+    assert (dmarc.target, dmarc.verdict) == ("badsp.test", "problem")
+    assert "sp=bogus" in dmarc.summary
+
+
 @pytest.mark.parametrize("language", LANGUAGES)
 async def test_the_new_findings_are_localised(dns_server: DnsFixture, knowledge: Knowledge, language: str) -> None:
     checker = _checker(knowledge, dns_server.servers)
