@@ -261,3 +261,22 @@ class Feedback:
     confidence: float
     helpful: bool
     message_ref: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class PostedAnswer:
+    """What an answer the bot posted was about, kept so a vote on it (an emoji reaction,
+    which carries only the message's id) can be recorded like a 👍/👎 button click.
+
+    Attributes:
+        entry_id: the entry it answered with (None for "I don't know" and check results).
+        language: the language it was written in.
+        confidence: the match's confidence, 0 to 1.
+        thread: the platform's id of the thread the answer is in (Slack: the root ``ts``),
+            where a reply about the vote goes; None when it is not in a thread.
+    """
+
+    entry_id: str | None
+    language: str
+    confidence: float
+    thread: str | None = None

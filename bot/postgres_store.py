@@ -28,9 +28,16 @@ from psycopg_pool import ConnectionPool
 
 from .config import redact_url, url_secrets
 from .errors import ConfigError
-from .models import Feedback, Triage
+from .models import Feedback, PostedAnswer, Triage
 from .store import Clock, FeedbackRow, InteractionRow, TriageRow
-from .store_sql import SQL, feedback_params, interaction_params, triage_params
+from .store_sql import (
+    SQL,
+    feedback_params,
+    interaction_params,
+    posted_answer_from_row,
+    posted_answer_params,
+    triage_params,
+)
 
 __all__ = ["SCHEMA_VERSION", "PostgresStore"]
 
@@ -82,7 +89,18 @@ _V2: tuple[str, ...] = (
     'CREATE INDEX IF NOT EXISTS interaction_user ON interaction (platform, "user", at)',
 )
 
-_MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2)
+_V3: tuple[str, ...] = (
+    """
+    CREATE TABLE IF NOT EXISTS posted_answer (
+        platform TEXT NOT NULL, ref TEXT COLLATE "C" NOT NULL, entry_id TEXT,
+        language TEXT NOT NULL, confidence DOUBLE PRECISION NOT NULL, thread TEXT,
+        expires DOUBLE PRECISION NOT NULL,
+        PRIMARY KEY (platform, ref))
+    """,
+    "CREATE INDEX IF NOT EXISTS posted_answer_expires ON posted_answer (expires)",
+)
+
+_MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3)
 """Schema versions in order, step for step the same as SQLite's in ``bot.store``.
 
 Append a tuple to change the schema (and one to SQLite's); never edit one that has shipped.
@@ -245,6 +263,17 @@ class PostgresStore:
     def record_feedback(self, feedback: Feedback) -> None:
         with self._tx() as db:
             db.execute(_PG.insert_feedback, _text_safe(feedback_params(feedback, self._clock())))
+
+    def remember_answer(self, platform: str, ref: str, answer: PostedAnswer, ttl_seconds: float) -> None:
+        now = self._clock()
+        with self._tx() as db:
+            db.execute(_PG.remember_answer, _text_safe(posted_answer_params(platform, ref, answer, now + ttl_seconds)))
+            if int(now) % 64 == 0:
+                db.execute(_PG.forget_expired_answers, (now,))
+
+    def posted_answer(self, platform: str, ref: str) -> PostedAnswer | None:
+        rows = self.query(_PG.posted_answer, platform, ref, self._clock())
+        return posted_answer_from_row(rows[0] if rows else None)
 
     def record_triage(self, triage: Triage, text: str) -> bool:
         return self.record_triages([(triage, text)])[0]

@@ -1,4 +1,5 @@
-"""What must last across restarts: language choices, seen event ids, feedback, triage records.
+"""What must last across restarts: language choices, seen event ids, feedback, triage records,
+and the answers a vote may come back to.
 
 ``Store`` is the interface the core and the adapters use. ``SqliteStore`` is the embedded
 default (one file, WAL mode); ``MemoryStore`` is the same thing in a dict for tests and the
@@ -22,8 +23,15 @@ from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
 from .errors import ConfigError
-from .models import Feedback, Triage
-from .store_sql import SQL, feedback_params, interaction_params, triage_params
+from .models import Feedback, PostedAnswer, Triage
+from .store_sql import (
+    SQL,
+    feedback_params,
+    interaction_params,
+    posted_answer_from_row,
+    posted_answer_params,
+    triage_params,
+)
 
 __all__ = [
     "FeedbackRow",
@@ -58,6 +66,15 @@ class Store(Protocol):
         ...
 
     def record_feedback(self, feedback: Feedback) -> None: ...
+
+    def remember_answer(self, platform: str, ref: str, answer: PostedAnswer, ttl_seconds: float) -> None:
+        """Keep what the posted message ``ref`` (Slack: ``channel:ts``) answered, for
+        ``ttl_seconds``, so that a vote arriving with only the message's id can be recorded."""
+        ...
+
+    def posted_answer(self, platform: str, ref: str) -> PostedAnswer | None:
+        """What :meth:`remember_answer` kept for ``ref``; None if nothing, or it expired."""
+        ...
 
     def record_triage(self, triage: Triage, text: str) -> bool:
         """Store a triage; False (and nothing written) when that ticket id is stored already."""
@@ -220,7 +237,19 @@ _V2: tuple[str, ...] = (
     "CREATE INDEX IF NOT EXISTS interaction_user ON interaction (platform, user, at)",
 )
 
-_MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2)
+_V3: tuple[str, ...] = (
+    # the answers the bot posted, so that an emoji reaction (which names only the message)
+    # can be recorded as feedback on the right entry, after a restart and on any instance
+    """
+    CREATE TABLE IF NOT EXISTS posted_answer (
+        platform TEXT NOT NULL, ref TEXT NOT NULL, entry_id TEXT, language TEXT NOT NULL,
+        confidence REAL NOT NULL, thread TEXT, expires REAL NOT NULL,
+        PRIMARY KEY (platform, ref))
+    """,
+    "CREATE INDEX IF NOT EXISTS posted_answer_expires ON posted_answer (expires)",
+)
+
+_MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3)
 """Schema versions in order: ``_MIGRATIONS[n - 1]`` brings a version ``n - 1`` file to ``n``.
 
 Append a tuple to change the schema (and the same step to ``bot.postgres_store``'s list);
@@ -352,6 +381,18 @@ class SqliteStore:
         with self._tx() as db:
             db.execute(SQL.insert_feedback, feedback_params(feedback, self._clock()))
 
+    def remember_answer(self, platform: str, ref: str, answer: PostedAnswer, ttl_seconds: float) -> None:
+        now = self._clock()
+        with self._tx() as db:
+            db.execute(SQL.remember_answer, posted_answer_params(platform, ref, answer, now + ttl_seconds))
+            if int(now) % 64 == 0:
+                db.execute(SQL.forget_expired_answers, (now,))
+
+    def posted_answer(self, platform: str, ref: str) -> PostedAnswer | None:
+        with self._lock:
+            row = self._db.execute(SQL.posted_answer, (platform, ref, self._clock())).fetchone()
+        return posted_answer_from_row(row)
+
     def record_triage(self, triage: Triage, text: str) -> bool:
         with self._tx() as db:
             return self._insert_triage(db, triage, text)
@@ -427,6 +468,7 @@ class MemoryStore:
         self.seen: dict[str, float] = {}
         self.feedback: list[Feedback] = []
         self._feedback_at: list[float] = []
+        self.answers: dict[tuple[str, str], tuple[float, PostedAnswer]] = {}
         self.triages: dict[str, dict[str, Any]] = {}
         self.interactions: list[dict[str, Any]] = []
 
@@ -460,6 +502,16 @@ class MemoryStore:
         with self._lock:
             self.feedback.append(feedback)
             self._feedback_at.append(self._clock())
+
+    def remember_answer(self, platform: str, ref: str, answer: PostedAnswer, ttl_seconds: float) -> None:
+        with self._lock:
+            self.answers[(platform, ref)] = (self._clock() + ttl_seconds, answer)
+
+    def posted_answer(self, platform: str, ref: str) -> PostedAnswer | None:
+        hit = self.answers.get((platform, ref))
+        if hit is None or hit[0] <= self._clock():
+            return None
+        return hit[1]
 
     def record_triage(self, triage: Triage, text: str) -> bool:
         with self._lock:

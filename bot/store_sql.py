@@ -13,7 +13,7 @@ import json
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
-from .models import Feedback, Triage
+from .models import Feedback, PostedAnswer, Triage
 
 __all__ = [
     "MAX_INTERACTION_CHARS",
@@ -21,6 +21,8 @@ __all__ = [
     "Statements",
     "feedback_params",
     "interaction_params",
+    "posted_answer_from_row",
+    "posted_answer_params",
     "triage_params",
 ]
 
@@ -56,6 +58,16 @@ class Statements:
         "ON CONFLICT (ticket_id) DO NOTHING"
     )
     triage_result: str = "SELECT result FROM triage WHERE ticket_id=?"
+    remember_answer: str = (
+        "INSERT INTO posted_answer (platform, ref, entry_id, language, confidence, thread, expires) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (platform, ref) DO UPDATE SET "
+        "entry_id=excluded.entry_id, language=excluded.language, confidence=excluded.confidence, "
+        "thread=excluded.thread, expires=excluded.expires"
+    )
+    posted_answer: str = (
+        "SELECT entry_id, language, confidence, thread FROM posted_answer WHERE platform=? AND ref=? AND expires>?"
+    )
+    forget_expired_answers: str = "DELETE FROM posted_answer WHERE expires<=?"
     insert_interaction: str = (
         'INSERT INTO interaction (at, platform, "user", language, outcome, entry_id, confidence, text) '
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
@@ -130,3 +142,21 @@ def interaction_params(
 ) -> tuple[Any, ...]:
     """The values of :attr:`Statements.insert_interaction`."""
     return (at, platform, user, language, outcome, entry_id, confidence, text[:MAX_INTERACTION_CHARS])
+
+
+def posted_answer_params(platform: str, ref: str, answer: PostedAnswer, expires: float) -> tuple[Any, ...]:
+    """The values of :attr:`Statements.remember_answer`."""
+    return (platform, ref, answer.entry_id, answer.language, answer.confidence, answer.thread, expires)
+
+
+def posted_answer_from_row(row: tuple[Any, ...] | None) -> PostedAnswer | None:
+    """A row of :attr:`Statements.posted_answer` (entry_id, language, confidence, thread)."""
+    if row is None:
+        return None
+    entry_id, language, confidence, thread = row
+    return PostedAnswer(
+        entry_id=str(entry_id) if entry_id is not None else None,
+        language=str(language),
+        confidence=float(confidence),
+        thread=str(thread) if thread is not None else None,
+    )

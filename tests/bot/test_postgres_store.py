@@ -96,7 +96,8 @@ def test_a_new_database_gets_the_current_schema(pg_url: str) -> None:
     try:
         assert store.schema_version == SCHEMA_VERSION
         tables = {r[0] for r in store.query("SELECT tablename FROM pg_tables WHERE schemaname='public'")}
-        assert tables == {"user_language", "thread_language", "seen_event", "feedback", "triage", "interaction", "schema_version"}
+        assert tables == {"user_language", "thread_language", "seen_event", "feedback", "triage", "interaction",
+                          "posted_answer", "schema_version"}
         assert store.query("SELECT COUNT(*) FROM schema_version") == [(1,)]
     finally:
         store.close()

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from bot.errors import ConfigError
-from bot.models import Feedback, Triage
+from bot.models import Feedback, PostedAnswer, Triage
 from bot.store import (
     SCHEMA_VERSION,
     MemoryStore,
@@ -256,6 +256,27 @@ def test_an_event_is_first_seen_once_until_it_expires(store_and_clock: tuple[Sto
     clock.now += 0.5  # expired exactly at now + ttl
     assert store.first_seen("ev-1", ttl_seconds=60) is True
     assert store.first_seen("ev-1", ttl_seconds=60) is False
+
+
+def test_a_posted_answer_is_kept_until_it_expires(store_and_clock: tuple[Store, _Clock]) -> None:
+    store, clock = store_and_clock
+    clock.now = 1_000_000.0  # a multiple of 64: the expired records are swept too
+    answer = PostedAnswer(entry_id="relay-denied", language="fr", confidence=0.873, thread="1700000100.000200")
+    unknown = PostedAnswer(entry_id=None, language="cs", confidence=0.0)
+
+    store.remember_answer("slack", "C1:1700000200.000100", answer, ttl_seconds=60)
+    store.remember_answer("slack", "D1:1700000300.000100", unknown, ttl_seconds=60)
+
+    assert store.posted_answer("slack", "C1:1700000200.000100") == answer
+    assert store.posted_answer("slack", "D1:1700000300.000100") == unknown
+    assert store.posted_answer("discord", "C1:1700000200.000100") is None  # per platform
+    assert store.posted_answer("slack", "C1:1700000999.000100") is None
+    clock.now += 59.5
+    assert store.posted_answer("slack", "C1:1700000200.000100") == answer
+    clock.now += 0.5  # expired exactly at now + ttl
+    assert store.posted_answer("slack", "C1:1700000200.000100") is None
+    store.remember_answer("slack", "C1:1700000200.000100", answer, ttl_seconds=60)  # written again: alive again
+    assert store.posted_answer("slack", "C1:1700000200.000100") == answer
 
 
 # --------------------------------------------------------------------------- the triage ledger
