@@ -148,6 +148,20 @@ class SupportBot:
             return command.name == "check" and command.check is not None
         return self.settings.auto_checks and bool(_ADDRESS.search(inbound.text) or _HOSTNAME.search(inbound.text))
 
+    def language_hint(self, inbound: Inbound) -> str:
+        """The language to tell the asker something in before ``inbound`` is handled (an
+        adapter's "checking…" notice): the one a command's reply takes (the user's choice,
+        the command word's language, the thread's, the locale's, the default). A question
+        in free text may still be answered in the language its words turn out to be in.
+        """
+        explicit = self.store.user_language(inbound.platform, inbound.user)
+        if explicit in LANGUAGES:
+            return str(explicit)
+        command = parse_command(inbound.text)
+        if command is not None and command.language in LANGUAGES:
+            return str(command.language)
+        return self._hint_language(inbound)
+
     def record_feedback(self, feedback: Feedback) -> None:
         """Keep a 👍 / 👎 with its entry, language and confidence."""
         self.store.record_feedback(feedback)

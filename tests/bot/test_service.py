@@ -97,6 +97,14 @@ async def test_thread_keeps_its_language(bot: SupportBot) -> None:
     assert second.language == "fr"
 
 
+async def test_language_hint_is_the_language_a_commands_reply_takes(bot: SupportBot) -> None:
+    assert bot.language_hint(Inbound(text="check example.com", user="u1", locale_hint="cs-CZ")) == "cs"
+    assert bot.language_hint(Inbound(text="prüfe example.com", user="u1", locale_hint="cs-CZ")) == "de"
+    assert bot.language_hint(Inbound(text="check example.com", user="u1")) == "en"
+    await bot.handle(Inbound(text="lang fr", user="u1"))
+    assert bot.language_hint(Inbound(text="prüfe example.com", user="u1", locale_hint="cs-CZ")) == "fr"
+
+
 async def test_check_without_checker_says_so(bot: SupportBot) -> None:
     reply = await bot.handle(Inbound(text="check example.com"))
     assert reply.text == bot.ui("en", "check.unavailable")
