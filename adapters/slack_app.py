@@ -5,9 +5,9 @@ It translates Slack payloads to :class:`~bot.models.Inbound` (:func:`to_inbound`
 problems is the core's. What lives here is Slack's side of things:
 
 - triggers: ``app_mention`` (channels and threads), direct messages (``message.im``), the
-  ``/mailmedic`` slash command, the 👍/👎 buttons, and a triage note on every new top-level
-  message of the channels listed in ``SLACK_TRIAGE_CHANNELS`` (``message.channels`` and
-  ``message.groups``);
+  ``/mailmedic`` slash command, the 👍/👎 buttons, a 👍/👎 emoji reaction on one of the bot's
+  answers (``reaction_added``), and a triage note on every new top-level message of the
+  channels listed in ``SLACK_TRIAGE_CHANNELS`` (``message.channels`` and ``message.groups``);
 - one reply per message: Slack retries an event (``X-Slack-Retry-Num``, Socket Mode's
   ``retry_attempt``) with the same ``event_id``, and a mention in a channel the app reads
   arrives twice (as ``app_mention`` and as ``message``): events are dropped by id and each
@@ -17,6 +17,15 @@ problems is the core's. What lives here is Slack's side of things:
   language hint; the thread (``channel:thread_ts``) as the conversation, so it keeps its
   language;
 - a 👀 reaction on the message while a check it asked for runs;
+- feedback by reaction: each answer posted with ``chat.postMessage`` is remembered in the
+  store as ``(channel, ts) -> (entry, language, confidence, thread)`` for
+  :data:`VOTE_TTL`, because a ``reaction_added`` event names only the message. The store,
+  not an in-process map: a vote on an answer posted before a restart, or by another
+  instance sharing the database, still counts. A person's 👍/👎 reaction and button click on
+  the same answer share one claim, so they count once together. Removing a reaction does
+  not withdraw the vote (``reaction_removed`` is not subscribed to; a vote is a record of
+  what was said, like a click). Slash-command answers go through ``response_url``, which
+  returns no ``ts``: they have the buttons only;
 - slack_sdk's retry handlers for rate limits (429), connection errors and 5xx;
 - both connection modes: :func:`slack_routes` for HTTP mode (``POST /slack/events`` on the
   service's one port) and :func:`start_socket_mode` when ``SLACK_APP_TOKEN`` is set.
@@ -45,7 +54,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import Settings
 from bot.errors import ConfigError
-from bot.models import LANGUAGES, Feedback, Finding, Inbound, Reply, Ticket, Triage
+from bot.models import LANGUAGES, Feedback, Finding, Inbound, PostedAnswer, Reply, Ticket, Triage
 
 if TYPE_CHECKING:
     from bot.service import SupportBot
@@ -57,6 +66,8 @@ __all__ = [
     "MAX_BLOCKS",
     "MAX_SECTION",
     "MAX_TEXT",
+    "VOTE_REACTIONS",
+    "VOTE_TTL",
     "LocaleCache",
     "UiText",
     "build_slack_app",
@@ -89,6 +100,15 @@ MAX_TEXT = 4000  # Slack advises keeping the top-level ``text`` under 4,000 char
 MAX_BUTTON_VALUE = 2000
 
 _EVENT_TTL = 24 * 3600.0
+
+VOTE_TTL = 7 * 24 * 3600.0
+"""How long a posted answer is remembered for reactions, and a person's vote on it is
+claimed (so a second reaction or click within that time is not counted again)."""
+
+VOTE_REACTIONS: Mapping[str, bool] = {"+1": True, "thumbsup": True, "-1": False, "thumbsdown": False}
+"""The reactions that count as a vote, by name (Slack sends 👍 as ``+1``; a skin tone as a
+``::skin-tone-N`` suffix, which is ignored): helpful or not."""
+
 _LOCALE_TTL = 24 * 3600.0
 _LOCALE_FAILURE_TTL = 300.0
 _LOCALE_CACHE_SIZE = 10_000
@@ -595,9 +615,9 @@ class _SlackBot:
 
     # -- dedup --
 
-    def claim(self, key: str) -> bool:
+    def claim(self, key: str, ttl: float = _EVENT_TTL) -> bool:
         """True the first time ``key`` is claimed (in the shared store), False after."""
-        return self.bot.store.first_seen(key, _EVENT_TTL)
+        return self.bot.store.first_seen(key, ttl)
 
     # -- replying --
 
@@ -613,7 +633,10 @@ class _SlackBot:
                 call = _section(_escape(self.ui(reply.language, "slack.needs_human", group="\0")).replace("\0", group))
                 at = next((i for i, block in enumerate(blocks) if block["type"] == "actions"), len(blocks))
                 blocks = (blocks[:at] + [call] + blocks[at:])[:MAX_BLOCKS]
-            await self.post(channel, thread_ts, to_text_fallback(reply, self.ui), blocks)
+            posted = await self.post(channel, thread_ts, to_text_fallback(reply, self.ui), blocks)
+            if posted and _wants_feedback(reply):
+                answer = PostedAnswer(reply.entry_id, reply.language, round(reply.confidence, 3), thread_ts)
+                self.bot.store.remember_answer("slack", f"{channel}:{posted}", answer, VOTE_TTL)
         finally:
             if eyes:
                 await self.unreact(channel, ts, "eyes")
@@ -625,10 +648,11 @@ class _SlackBot:
             (time.perf_counter() - started) * 1000,
         )
 
-    async def post(self, channel: str, thread_ts: str | None, text: str, blocks: list[dict[str, Any]]) -> bool:
-        """``chat.postMessage``; False (logged) when Slack refuses it, e.g. ``not_in_channel``."""
+    async def post(self, channel: str, thread_ts: str | None, text: str, blocks: list[dict[str, Any]]) -> str | None:
+        """``chat.postMessage``: the new message's ``ts``, or None (logged) when Slack refuses
+        it, e.g. ``not_in_channel``."""
         try:
-            await self.client.chat_postMessage(
+            response = await self.client.chat_postMessage(
                 channel=channel,
                 thread_ts=thread_ts,
                 text=text,
@@ -638,8 +662,9 @@ class _SlackBot:
             )
         except SlackApiError as exc:
             log.warning("slack: chat.postMessage in %s failed: %s", channel, exc.response.get("error"))
-            return False
-        return True
+            return None
+        ts = response.get("ts")
+        return str(ts) if ts else None
 
     async def handle(self, inbound: Inbound) -> Reply:
         """The core's reply; an unexpected failure becomes the core's localised apology."""
@@ -716,7 +741,7 @@ class _SlackBot:
         if not self.bot.store.record_triage(result, text):
             return  # another instance has triaged this message already
         note_text, blocks = triage_blocks(result, self.ui, agent_language=self.settings.default_language)
-        if not await self.post(channel, ts, note_text, blocks):
+        if await self.post(channel, ts, note_text, blocks) is None:
             return
         await self.react(channel, ts, CATEGORY_EMOJI.get(result.category, CATEGORY_EMOJI["unknown"]))
         log.info(
@@ -774,7 +799,7 @@ class _SlackBot:
         message = body.get("message") or {}
         message_ts = str(message.get("ts") or (body.get("container") or {}).get("message_ts") or "")
         ref = f"{channel}:{message_ts}"
-        if not self.claim(f"slack:feedback:{ref}:{user}"):
+        if not self.claim(_vote_key(ref, user), VOTE_TTL):
             await _respond_quietly(respond, text=self.ui(language, "slack.feedback.already"))
             return
         feedback = Feedback(
@@ -803,6 +828,65 @@ class _SlackBot:
             await _respond_quietly(respond, text=text, response_type="in_channel")
             return
         await _respond_quietly(respond, text=self.ui(language, "slack.feedback.sorry"))
+
+    async def on_reaction(self, event: Mapping[str, Any], bot_user_id: str | None) -> None:
+        """A 👍/👎 reaction on one of the bot's answers: the same vote as a button click.
+
+        Other emojis, reactions on any other message (a person's, a triage note, an answer
+        older than :data:`VOTE_TTL`) and the bot's own reactions are ignored. A 👍 is
+        recorded quietly (the emoji is its own acknowledgement); a 👎 calls
+        ``SLACK_ESCALATE_TO`` into the answer's thread, or tells the person alone, in a DM or
+        without that setting, where to turn.
+        """
+        user = str(event.get("user") or "")
+        item = event.get("item") or {}
+        helpful = VOTE_REACTIONS.get(str(event.get("reaction") or "").split("::", 1)[0])
+        if helpful is None or not user or user == bot_user_id or item.get("type") != "message":
+            return
+        item_user = event.get("item_user")
+        if item_user and bot_user_id and item_user != bot_user_id:
+            return  # a reaction on someone else's message: no store lookup needed
+        channel, message_ts = str(item.get("channel") or ""), str(item.get("ts") or "")
+        ref = f"{channel}:{message_ts}"
+        answer = self.bot.store.posted_answer("slack", ref) if channel and message_ts else None
+        if answer is None:
+            return
+        if not self.claim(_vote_key(ref, user), VOTE_TTL):
+            log.debug("slack: %s has voted on %s already", user, ref)
+            return
+        language = answer.language if answer.language in LANGUAGES else self.settings.default_language
+        feedback = Feedback(
+            platform="slack",
+            user=user,
+            entry_id=answer.entry_id,
+            language=language,
+            confidence=answer.confidence,
+            helpful=helpful,
+            message_ref=ref,
+        )
+        self.bot.record_feedback(feedback)
+        log.debug("slack: reaction %s on %s entry=%s lang=%s", "up" if helpful else "down", ref, answer.entry_id, language)
+        if helpful:
+            return
+        escalate = self.settings.slack_escalate_to
+        if escalate and not channel.startswith("D") and answer.thread:
+            text = self.ui(language, "slack.feedback.escalate", group=mention(escalate), user=f"<@{user}>")
+            try:
+                await self.client.chat_postMessage(channel=channel, thread_ts=answer.thread, text=text)
+                return
+            except (SlackClientError, OSError, asyncio.TimeoutError) as exc:
+                log.warning("slack: escalation post failed: %s", type(exc).__name__)
+        try:
+            await self.client.chat_postEphemeral(
+                channel=channel, user=user, thread_ts=answer.thread, text=self.ui(language, "slack.feedback.sorry")
+            )
+        except (SlackClientError, OSError, asyncio.TimeoutError) as exc:
+            log.warning("slack: chat.postEphemeral failed: %s", type(exc).__name__)
+
+
+def _vote_key(ref: str, user: str) -> str:
+    """The claim of one person's vote on one answer, shared by buttons and reactions."""
+    return f"slack:feedback:{ref}:{user}"
 
 
 async def _respond_quietly(respond: Callable[..., Awaitable[Any]], *, text: str, response_type: str = "ephemeral") -> None:
@@ -883,6 +967,10 @@ def build_slack_app(
     @app.event("message")
     async def message(event: dict[str, Any], body: dict[str, Any], context: dict[str, Any]) -> None:
         await slack.on_message(event, body, context.get("bot_user_id"))
+
+    @app.event("reaction_added")
+    async def reaction_added(event: dict[str, Any], context: dict[str, Any]) -> None:
+        await slack.on_reaction(event, context.get("bot_user_id"))
 
     @app.event(re.compile(r".*"))
     async def any_other_event() -> None:

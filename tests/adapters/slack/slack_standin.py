@@ -40,6 +40,7 @@ class SlackStandIn:
         self.calls: list[Call] = []
         self.locales: dict[str, str] = {}
         self.socket_url: str | None = None
+        self.posted: list[tuple[str, str]] = []  # (channel, ts) of each message posted, in order
         self._failures: dict[str, list[int | str]] = {}
         self._lock = threading.Lock()
         self._ts = itertools.count(1)
@@ -144,6 +145,9 @@ class SlackStandIn:
             return {"ok": True, "user": {"id": user, "name": user.lower(), "locale": self.locales[user]}}
         if method in ("chat.postMessage", "chat.update"):
             ts = f"{1700000000 + next(self._ts)}.000100"
+            if method == "chat.postMessage":
+                with self._lock:
+                    self.posted.append((str(params.get("channel")), ts))
             return {"ok": True, "channel": params.get("channel"), "ts": ts, "message": {"text": params.get("text"), "ts": ts}}
         if method in ("reactions.add", "reactions.remove", "chat.postEphemeral"):
             return {"ok": True}
