@@ -16,7 +16,8 @@ problems is the core's. What lives here is Slack's side of things:
 - the user's Slack locale (``users.info`` with ``include_locale``, cached per user) as the
   language hint; the thread (``channel:thread_ts``) as the conversation, so it keeps its
   language;
-- a 👀 reaction on the message while a check it asked for runs;
+- a 👀 reaction on the message while a check it asked for runs, and an ephemeral "checking…"
+  at once when a slash command runs one;
 - feedback by reaction: each answer posted with ``chat.postMessage`` is remembered in the
   store as ``(channel, ts) -> (entry, language, confidence, thread)`` for
   :data:`VOTE_TTL`, because a ``reaction_added`` event names only the message. The store,
@@ -763,6 +764,9 @@ class _SlackBot:
         locale = await self.locales.get(command.get("user_id"))
         inbound = to_inbound(command, locale=locale, bot_user_id=bot_user_id)
         log.debug("slack: %s from %s: %r", command.get("command"), inbound.user, inbound.text)
+        if self.bot.plans_check(inbound):
+            # a check takes up to its budget; say at once that it runs (the 👀 of a mention)
+            await _respond_quietly(respond, text=self.ui(self.bot.language_hint(inbound), "slack.checking"))
         reply = await self.handle(inbound)
         private = reply.kind in ("help", "info", "error", "refused")
         try:

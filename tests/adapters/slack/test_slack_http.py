@@ -383,9 +383,56 @@ async def test_slash_check_answers_in_channel(settings: Settings, standin: Slack
         started = time.monotonic()
         assert (await client.post_command(form)).status_code == 200
         assert time.monotonic() - started < 3.0
-        (answer,) = await standin.wait_for("response/check")
+        interim, answer = await standin.wait_for("response/check", 2)
     finally:
         await stop_server(client, server, task)
+    assert interim.params["response_type"] == "ephemeral"
+    assert interim.params["text"] == client.bot.ui("en", "slack.checking")
     assert answer.params["response_type"] == "in_channel"
     body = all_text(answer.params)
     assert ":x: *nowhere.example.org*" in body and "NXDOMAIN" in body
+
+
+async def test_slash_check_says_checking_at_once_in_the_users_language(
+    settings: Settings, standin: SlackStandIn, dns_servers: tuple[str, ...]
+) -> None:
+    settings = with_settings(settings, dns_servers=dns_servers)
+    client, server, task = await start_server(settings, checker=_checker(settings))
+    try:
+        standin.locales["UCS00005"] = "cs-CZ"
+        form = {"command": "/mailmedic", "text": "check example.com", "user_id": "UCS00005",
+                "channel_id": "CGENERAL1", "team_id": "T0000001", "trigger_id": "1.3.1",
+                "response_url": standin.response_url("check-cs")}
+        assert (await client.post_command(form)).status_code == 200
+        interim, result = await standin.wait_for("response/check-cs", 2)
+        await quiet(standin)
+        assert len(standin.of("response/check-cs")) == 2
+    finally:
+        await stop_server(client, server, task)
+    assert interim.at <= result.at
+    assert interim.params["text"] == client.bot.ui("cs", "slack.checking")
+    assert interim.params["response_type"] == "ephemeral"
+    assert str(interim.params["replace_original"]).lower() in ("0", "false")
+    assert result.params["response_type"] == "in_channel"
+    assert "mx1.example.com" in all_text(result.params)
+
+
+async def test_slash_question_or_help_gets_no_interim(
+    settings: Settings, standin: SlackStandIn, dns_servers: tuple[str, ...]
+) -> None:
+    settings = with_settings(settings, dns_servers=dns_servers)
+    client, server, task = await start_server(settings, checker=_checker(settings))
+    try:
+        for name, text in (("question", "554 5.7.1 Relay access denied"), ("help", "help")):
+            form = {"command": "/mailmedic", "text": text, "user_id": "UEN00006", "channel_id": "CGENERAL1",
+                    "team_id": "T0000001", "trigger_id": "1.3.2", "response_url": standin.response_url(name)}
+            assert (await client.post_command(form)).status_code == 200
+            await standin.wait_for(f"response/{name}")
+        await quiet(standin)
+        (question,) = standin.of("response/question")
+        (help_,) = standin.of("response/help")
+    finally:
+        await stop_server(client, server, task)
+    assert "relay-denied" in all_text(question.params)
+    assert help_.params["text"] == client.bot.ui("en", "help")
+    assert client.bot.ui("en", "slack.checking") not in question.params["text"] + help_.params["text"]
