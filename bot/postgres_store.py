@@ -14,7 +14,6 @@ start do not pay for it.
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections.abc import Iterator, Sequence
@@ -28,16 +27,8 @@ from psycopg_pool import ConnectionPool
 
 from .config import redact_url, url_secrets
 from .errors import ConfigError
-from .models import Feedback, PostedAnswer, Triage
-from .store import Clock, FeedbackRow, InteractionRow, TriageRow
-from .store_sql import (
-    SQL,
-    feedback_params,
-    interaction_params,
-    posted_answer_from_row,
-    posted_answer_params,
-    triage_params,
-)
+from .store import Clock, SqlStore
+from .store_sql import SQL
 
 __all__ = ["SCHEMA_VERSION", "PostgresStore"]
 
@@ -128,7 +119,7 @@ _PG = replace(
 _DEFAULTS = {"connect_timeout": "10", "application_name": "mailmedic"}
 
 
-class PostgresStore:
+class PostgresStore(SqlStore):
     """The shared store: a PostgreSQL database, through a pool of connections.
 
     Every write is one transaction, committed before the method returns, so whatever a
@@ -147,6 +138,8 @@ class PostgresStore:
         ConfigError: the database cannot be reached or logged into, or its schema is newer
             than this code. The message names the URL without its password.
     """
+
+    _sql = _PG
 
     def __init__(self, url: str, *, clock: Clock = time.time, max_connections: int = 10) -> None:
         self.url = redact_url(url)
@@ -223,116 +216,13 @@ class PostgresStore:
         with self._pool.connection() as conn, conn.transaction(), conn.cursor() as cursor:
             yield cursor
 
-    def _one(self, sql: str, *args: Any) -> Any:
-        rows = self.query(sql, *args)
-        return rows[0][0] if rows else None
-
     def query(self, sql: str, *args: Any) -> list[tuple[Any, ...]]:
         """Read-only rows, for reports and tests (``%s`` placeholders)."""
         with self._pool.connection() as conn:
             return conn.execute(sql, _text_safe(args)).fetchall()
 
-    def user_language(self, platform: str, user: str) -> str | None:
-        value = self._one(_PG.user_language, platform, user)
-        return str(value) if value else None
-
-    def set_user_language(self, platform: str, user: str, language: str | None) -> None:
-        with self._tx() as db:
-            if language is None:
-                db.execute(_PG.forget_user_language, _text_safe((platform, user)))
-            else:
-                db.execute(_PG.set_user_language, _text_safe((platform, user, language)))
-
-    def thread_language(self, platform: str, thread: str) -> str | None:
-        value = self._one(_PG.thread_language, platform, thread)
-        return str(value) if value else None
-
-    def set_thread_language(self, platform: str, thread: str, language: str) -> None:
-        with self._tx() as db:
-            db.execute(_PG.set_thread_language, _text_safe((platform, thread, language, self._clock())))
-
-    def first_seen(self, key: str, ttl_seconds: float = 3600.0) -> bool:
-        now = self._clock()
-        with self._tx() as db:
-            db.execute(_PG.forget_expired_key, _text_safe((key, now)))
-            inserted = db.execute(_PG.insert_seen, _text_safe((key, now + ttl_seconds))).rowcount == 1
-            if inserted and int(now) % 64 == 0:
-                db.execute(_PG.forget_expired, (now,))
-        return inserted
-
-    def record_feedback(self, feedback: Feedback) -> None:
-        with self._tx() as db:
-            db.execute(_PG.insert_feedback, _text_safe(feedback_params(feedback, self._clock())))
-
-    def remember_answer(self, platform: str, ref: str, answer: PostedAnswer, ttl_seconds: float) -> None:
-        now = self._clock()
-        with self._tx() as db:
-            db.execute(_PG.remember_answer, _text_safe(posted_answer_params(platform, ref, answer, now + ttl_seconds)))
-            if int(now) % 64 == 0:
-                db.execute(_PG.forget_expired_answers, (now,))
-
-    def posted_answer(self, platform: str, ref: str) -> PostedAnswer | None:
-        rows = self.query(_PG.posted_answer, platform, ref, self._clock())
-        return posted_answer_from_row(rows[0] if rows else None)
-
-    def record_triage(self, triage: Triage, text: str) -> bool:
-        return self.record_triages([(triage, text)])[0]
-
-    def record_triages(self, items: Sequence[tuple[Triage, str]]) -> list[bool]:
-        # Inserted in ticket-id order (stable, so the first of two equal ids wins): two
-        # instances writing overlapping batches then wait on each other's ids in the same
-        # order and never deadlock. The answers keep the order of ``items``.
-        order = sorted(range(len(items)), key=lambda i: items[i][0].id)
-        written = [False] * len(items)
-        now = self._clock()
-        with self._tx() as db:
-            for i in order:
-                triage, text = items[i]
-                written[i] = db.execute(_PG.insert_triage, _text_safe(triage_params(triage, text, now))).rowcount == 1
-        return written
-
-    def triage_result(self, ticket_id: str) -> dict[str, Any] | None:
-        value = self._one(_PG.triage_result, ticket_id)
-        if value is None:
-            return None
-        result: dict[str, Any] = json.loads(value)
-        return result
-
-    def interactions_between(self, since: float, until: float) -> list[InteractionRow]:
-        rows = self.query(_PG.interactions_between, float(since), float(until))
-        return [InteractionRow.from_sql(r) for r in rows]
-
-    def feedback_between(self, since: float, until: float) -> list[FeedbackRow]:
-        rows = self.query(_PG.feedback_between, float(since), float(until))
-        return [FeedbackRow.from_sql(r) for r in rows]
-
-    def triages_between(self, since: float, until: float) -> list[TriageRow]:
-        rows = self.query(_PG.triages_between, float(since), float(until))
-        return [TriageRow.from_sql(r) for r in rows]
-
-    def record_interaction(
-        self,
-        *,
-        platform: str,
-        user: str,
-        language: str,
-        outcome: str,
-        entry_id: str | None,
-        confidence: float,
-        text: str,
-    ) -> None:
-        params = interaction_params(
-            at=self._clock(),
-            platform=platform,
-            user=user,
-            language=language,
-            outcome=outcome,
-            entry_id=entry_id,
-            confidence=confidence,
-            text=text,
-        )
-        with self._tx() as db:
-            db.execute(_PG.insert_interaction, _text_safe(params))
+    def _clean(self, params: Sequence[Any]) -> tuple[Any, ...]:
+        return _text_safe(params)
 
     def ping(self) -> bool:
         """True when the database answers within 5 seconds and takes writes (a standby

@@ -5,7 +5,8 @@ and the answers a vote may come back to.
 default (one file, WAL mode); ``MemoryStore`` is the same thing in a dict for tests and the
 terminal chat; ``PostgresStore`` (:mod:`bot.postgres_store`, opened by :func:`open_store` for
 a ``postgresql://`` URL) is one database that several instances share, on several hosts. The
-two database stores run the same statements (:mod:`bot.store_sql`). Nothing here assumes it
+two database stores run the same statements (:mod:`bot.store_sql`) through the same
+operations (:class:`SqlStore`). Nothing here assumes it
 is the only process (event dedup and the triage ledger are an ``INSERT`` that either wins or
 loses, not a read-then-write).
 """
@@ -18,7 +19,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
@@ -26,6 +27,7 @@ from .errors import ConfigError
 from .models import Feedback, PostedAnswer, Triage
 from .store_sql import (
     SQL,
+    Statements,
     feedback_params,
     interaction_params,
     posted_answer_from_row,
@@ -38,6 +40,7 @@ __all__ = [
     "InteractionRow",
     "MemoryStore",
     "ReportSource",
+    "SqlStore",
     "SqliteStore",
     "Store",
     "TriageLedger",
@@ -258,7 +261,139 @@ never edit one that has shipped. The file's version is SQLite's ``PRAGMA user_ve
 SCHEMA_VERSION = len(_MIGRATIONS)
 
 
-class SqliteStore:
+class SqlStore:
+    """What the two database stores share: every operation is one of :mod:`bot.store_sql`'s
+    statements, run the same way; only connecting, locking and migrating differ.
+
+    A subclass sets ``_sql`` (the statements in its placeholder style) and ``_clock``, and
+    gives ``_tx()`` (one transaction; what it yields has ``execute(sql, params)`` returning a
+    cursor with ``rowcount``) and ``query()``; ``_clean()`` may adapt parameters the
+    database cannot take as they are.
+    """
+
+    _sql: Statements = SQL
+    _clock: Clock
+
+    def _tx(self) -> AbstractContextManager[Any]:
+        raise NotImplementedError
+
+    def query(self, sql: str, *args: Any) -> list[tuple[Any, ...]]:
+        """Read-only rows, for reports."""
+        raise NotImplementedError
+
+    def _clean(self, params: Sequence[Any]) -> tuple[Any, ...]:
+        return tuple(params)
+
+    def _one(self, sql: str, *args: Any) -> Any:
+        rows = self.query(sql, *args)
+        return rows[0][0] if rows else None
+
+    def user_language(self, platform: str, user: str) -> str | None:
+        value = self._one(self._sql.user_language, platform, user)
+        return str(value) if value else None
+
+    def set_user_language(self, platform: str, user: str, language: str | None) -> None:
+        with self._tx() as db:
+            if language is None:
+                db.execute(self._sql.forget_user_language, self._clean((platform, user)))
+            else:
+                db.execute(self._sql.set_user_language, self._clean((platform, user, language)))
+
+    def thread_language(self, platform: str, thread: str) -> str | None:
+        value = self._one(self._sql.thread_language, platform, thread)
+        return str(value) if value else None
+
+    def set_thread_language(self, platform: str, thread: str, language: str) -> None:
+        with self._tx() as db:
+            db.execute(self._sql.set_thread_language, self._clean((platform, thread, language, self._clock())))
+
+    def first_seen(self, key: str, ttl_seconds: float = 3600.0) -> bool:
+        now = self._clock()
+        with self._tx() as db:
+            db.execute(self._sql.forget_expired_key, self._clean((key, now)))
+            inserted = bool(db.execute(self._sql.insert_seen, self._clean((key, now + ttl_seconds))).rowcount == 1)
+            if inserted and int(now) % 64 == 0:
+                db.execute(self._sql.forget_expired, (now,))
+        return inserted
+
+    def record_feedback(self, feedback: Feedback) -> None:
+        with self._tx() as db:
+            db.execute(self._sql.insert_feedback, self._clean(feedback_params(feedback, self._clock())))
+
+    def remember_answer(self, platform: str, ref: str, answer: PostedAnswer, ttl_seconds: float) -> None:
+        now = self._clock()
+        params = posted_answer_params(platform, ref, answer, now + ttl_seconds)
+        with self._tx() as db:
+            db.execute(self._sql.remember_answer, self._clean(params))
+            if int(now) % 64 == 0:
+                db.execute(self._sql.forget_expired_answers, (now,))
+
+    def posted_answer(self, platform: str, ref: str) -> PostedAnswer | None:
+        rows = self.query(self._sql.posted_answer, platform, ref, self._clock())
+        return posted_answer_from_row(rows[0] if rows else None)
+
+    def record_triage(self, triage: Triage, text: str) -> bool:
+        return self.record_triages([(triage, text)])[0]
+
+    def record_triages(self, items: Sequence[tuple[Triage, str]]) -> list[bool]:
+        # Inserted in ticket-id order (stable, so the first of two equal ids wins): two
+        # instances writing overlapping batches then wait on each other's ids in the same
+        # order and never deadlock. The answers keep the order of ``items``.
+        order = sorted(range(len(items)), key=lambda i: items[i][0].id)
+        written = [False] * len(items)
+        now = self._clock()
+        with self._tx() as db:
+            for i in order:
+                triage, text = items[i]
+                params = self._clean(triage_params(triage, text, now))
+                written[i] = db.execute(self._sql.insert_triage, params).rowcount == 1
+        return written
+
+    def triage_result(self, ticket_id: str) -> dict[str, Any] | None:
+        value = self._one(self._sql.triage_result, ticket_id)
+        if value is None:
+            return None
+        result: dict[str, Any] = json.loads(value)
+        return result
+
+    def interactions_between(self, since: float, until: float) -> list[InteractionRow]:
+        rows = self.query(self._sql.interactions_between, float(since), float(until))
+        return [InteractionRow.from_sql(r) for r in rows]
+
+    def feedback_between(self, since: float, until: float) -> list[FeedbackRow]:
+        rows = self.query(self._sql.feedback_between, float(since), float(until))
+        return [FeedbackRow.from_sql(r) for r in rows]
+
+    def triages_between(self, since: float, until: float) -> list[TriageRow]:
+        rows = self.query(self._sql.triages_between, float(since), float(until))
+        return [TriageRow.from_sql(r) for r in rows]
+
+    def record_interaction(
+        self,
+        *,
+        platform: str,
+        user: str,
+        language: str,
+        outcome: str,
+        entry_id: str | None,
+        confidence: float,
+        text: str,
+    ) -> None:
+        params = interaction_params(
+            at=self._clock(),
+            platform=platform,
+            user=user,
+            language=language,
+            outcome=outcome,
+            entry_id=entry_id,
+            confidence=confidence,
+            text=text,
+        )
+        with self._tx() as db:
+            db.execute(self._sql.insert_interaction, self._clean(params))
+
+
+class SqliteStore(SqlStore):
     """The embedded store: one SQLite file in WAL mode.
 
     Args:
@@ -339,110 +474,10 @@ class SqliteStore:
                 raise
             self._db.execute("COMMIT")
 
-    def _one(self, sql: str, *args: Any) -> Any:
-        with self._lock:
-            row = self._db.execute(sql, args).fetchone()
-        return row[0] if row else None
-
     def query(self, sql: str, *args: Any) -> list[tuple[Any, ...]]:
         """Read-only rows, for reports."""
         with self._lock:
             return list(self._db.execute(sql, args).fetchall())
-
-    def user_language(self, platform: str, user: str) -> str | None:
-        value = self._one(SQL.user_language, platform, user)
-        return str(value) if value else None
-
-    def set_user_language(self, platform: str, user: str, language: str | None) -> None:
-        with self._tx() as db:
-            if language is None:
-                db.execute(SQL.forget_user_language, (platform, user))
-            else:
-                db.execute(SQL.set_user_language, (platform, user, language))
-
-    def thread_language(self, platform: str, thread: str) -> str | None:
-        value = self._one(SQL.thread_language, platform, thread)
-        return str(value) if value else None
-
-    def set_thread_language(self, platform: str, thread: str, language: str) -> None:
-        with self._tx() as db:
-            db.execute(SQL.set_thread_language, (platform, thread, language, self._clock()))
-
-    def first_seen(self, key: str, ttl_seconds: float = 3600.0) -> bool:
-        now = self._clock()
-        with self._tx() as db:
-            db.execute(SQL.forget_expired_key, (key, now))
-            inserted = db.execute(SQL.insert_seen, (key, now + ttl_seconds)).rowcount == 1
-            if inserted and int(now) % 64 == 0:
-                db.execute(SQL.forget_expired, (now,))
-        return inserted
-
-    def record_feedback(self, feedback: Feedback) -> None:
-        with self._tx() as db:
-            db.execute(SQL.insert_feedback, feedback_params(feedback, self._clock()))
-
-    def remember_answer(self, platform: str, ref: str, answer: PostedAnswer, ttl_seconds: float) -> None:
-        now = self._clock()
-        with self._tx() as db:
-            db.execute(SQL.remember_answer, posted_answer_params(platform, ref, answer, now + ttl_seconds))
-            if int(now) % 64 == 0:
-                db.execute(SQL.forget_expired_answers, (now,))
-
-    def posted_answer(self, platform: str, ref: str) -> PostedAnswer | None:
-        with self._lock:
-            row = self._db.execute(SQL.posted_answer, (platform, ref, self._clock())).fetchone()
-        return posted_answer_from_row(row)
-
-    def record_triage(self, triage: Triage, text: str) -> bool:
-        with self._tx() as db:
-            return self._insert_triage(db, triage, text)
-
-    def _insert_triage(self, db: sqlite3.Connection, triage: Triage, text: str) -> bool:
-        return db.execute(SQL.insert_triage, triage_params(triage, text, self._clock())).rowcount == 1
-
-    def record_triages(self, items: Sequence[tuple[Triage, str]]) -> list[bool]:
-        with self._tx() as db:
-            return [self._insert_triage(db, triage, text) for triage, text in items]
-
-    def triage_result(self, ticket_id: str) -> dict[str, Any] | None:
-        value = self._one(SQL.triage_result, ticket_id)
-        if value is None:
-            return None
-        result: dict[str, Any] = json.loads(value)
-        return result
-
-    def interactions_between(self, since: float, until: float) -> list[InteractionRow]:
-        return [InteractionRow.from_sql(r) for r in self.query(SQL.interactions_between, since, until)]
-
-    def feedback_between(self, since: float, until: float) -> list[FeedbackRow]:
-        return [FeedbackRow.from_sql(r) for r in self.query(SQL.feedback_between, since, until)]
-
-    def triages_between(self, since: float, until: float) -> list[TriageRow]:
-        return [TriageRow.from_sql(r) for r in self.query(SQL.triages_between, since, until)]
-
-    def record_interaction(
-        self,
-        *,
-        platform: str,
-        user: str,
-        language: str,
-        outcome: str,
-        entry_id: str | None,
-        confidence: float,
-        text: str,
-    ) -> None:
-        params = interaction_params(
-            at=self._clock(),
-            platform=platform,
-            user=user,
-            language=language,
-            outcome=outcome,
-            entry_id=entry_id,
-            confidence=confidence,
-            text=text,
-        )
-        with self._tx() as db:
-            db.execute(SQL.insert_interaction, params)
 
     def ping(self) -> bool:
         try:
