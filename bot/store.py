@@ -6,9 +6,8 @@ default (one file, WAL mode); ``MemoryStore`` is the same thing in a dict for te
 terminal chat; ``PostgresStore`` (:mod:`bot.postgres_store`, opened by :func:`open_store` for
 a ``postgresql://`` URL) is one database that several instances share, on several hosts. The
 two database stores run the same statements (:mod:`bot.store_sql`) through the same
-operations (:class:`SqlStore`). Nothing here assumes it
-is the only process (event dedup and the triage ledger are an ``INSERT`` that either wins or
-loses, not a read-then-write).
+operations (:class:`SqlStore`). Nothing here assumes it is the only process (event dedup and
+the triage ledger are an ``INSERT`` that either wins or loses, not a read-then-write).
 """
 
 from __future__ import annotations

@@ -32,6 +32,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from ..models import Finding
+from .deadline import wait_within
 from .mx import describe
 from .orgdomain import organisational_domain
 from .report import Report
@@ -288,15 +289,7 @@ class _Walk:
         loop = asyncio.get_running_loop()
         while jobs:
             tasks = [asyncio.ensure_future(job.ask()) for job in jobs]
-            try:
-                timeout = None if deadline is None else max(0.0, deadline - loop.time())
-                _, pending = await asyncio.wait(tasks, timeout=timeout)
-            finally:
-                for task in tasks:
-                    if not task.done():
-                        task.cancel()
-            if pending:
-                await asyncio.wait(pending)
+            _, pending = await wait_within(tasks, None if deadline is None else max(0.0, deadline - loop.time()))
             following: list[_Job] = []
             for job, task in zip(jobs, tasks):
                 if task.cancelled():

@@ -24,14 +24,15 @@ import re
 import ssl
 import time
 from collections.abc import Callable, Coroutine, Sequence
-from typing import Any
 from dataclasses import dataclass
+from typing import Any
 
 from ..config import Settings
 from ..errors import GuardError
 from ..models import CheckCommand, CheckOutcome, CheckStatus, Finding
 from .address import ParsedAddress, check_address, parse_address
 from .connector import Connector, TcpConnector
+from .deadline import wait_within
 from .guard import (
     ALLOWED_PORTS,
     MAX_TARGETS,
@@ -244,15 +245,8 @@ class GuardedChecker:
                 else:
                     jobs.append(_bind(check_address, self._resolver, report, plan.addresses[index], sinks[index]))
         tasks = [asyncio.create_task(job()) for job in jobs]
-        try:
-            done, pending = await asyncio.wait(tasks, timeout=max(0.0, deadline - loop.time()))
-        finally:
-            # Out of time, or the caller gave up (cancelled us): no probe outlives the request.
-            for task in tasks:
-                if not task.done():
-                    task.cancel()
-        if pending:
-            await asyncio.wait(pending)
+        # out of time, or the caller gave up (cancelled us): no probe outlives the request
+        done, pending = await wait_within(tasks, max(0.0, deadline - loop.time()))
         for task in done:
             error = task.exception()
             if error is not None:
