@@ -52,7 +52,7 @@ _NUMBER = re.compile(r"\b\d+\b")
 # a size keeps its unit, and French units meet the others: "40mb", "40 MB" and "40 Mo" -> "mb"
 _SIZE = re.compile(r"\b\d+(?:[.,]\d+)?\s?(?:([kmgt])i?b|([kmg])o|([kmgt])bytes?)\b")
 _WORD = re.compile(r"[a-z0-9_]+")
-_SERVICE_LABELS = frozenset({"smtp", "pop", "pop3", "imap", "mail", "mx", "ssl", "ns", "webmail", "mta", "relay"})
+_SERVICE_LABELS = frozenset({"smtp", "pop", "imap", "mail", "mx", "ssl", "ns", "webmail", "mta", "relay"})
 _STEM = 6
 
 # Known TLDs are not needed: a "host" is dotted labels ending in letters. File names such as
@@ -146,7 +146,7 @@ def status_codes(text: str) -> tuple[str, ...]:
 
 def _host_token(match: re.Match[str]) -> str:
     first = match.group(1).split(".", 1)[0].lower()
-    label = first if first in ("pop3", "imap4") else first.rstrip("0123456789")
+    label = first.rstrip("0123456789")  # smtp2 -> smtp; pop3 -> pop, one word with POP (stem)
     return f" {label} host " if label in _SERVICE_LABELS else " host "
 
 
