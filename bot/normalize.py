@@ -115,14 +115,17 @@ def clean_input(raw: str | bytes) -> Cleaned:
     return Cleaned(stripped, None, truncated)
 
 
+# the combining diacritical marks' blocks: what NFKD splits off "á", "ř" or "ü"
+_COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
+
+
 def fold(text: str) -> str:
     """Lower case without diacritics: "Schránka" -> "schranka", "Größe" -> "grosse"."""
     text = text.lower()
     if text.isascii():
         return text
     text = text.replace("ß", "ss").replace("ø", "o").replace("ł", "l").replace("đ", "d")
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return _COMBINING.sub("", unicodedata.normalize("NFKD", text))
 
 
 def status_codes(text: str) -> tuple[str, ...]:
@@ -147,15 +150,16 @@ def status_codes(text: str) -> tuple[str, ...]:
 def _host_token(match: re.Match[str]) -> str:
     first = match.group(1).split(".", 1)[0].lower()
     label = first.rstrip("0123456789")  # smtp2 -> smtp; pop3 -> pop, one word with POP (stem)
-    return f" {label} host " if label in _SERVICE_LABELS else " host "
+    return f" {label} zhost " if label in _SERVICE_LABELS else " zhost "
 
 
 _RUN = re.compile(r"\S+")
 _LONGEST_TOKEN = 320  # no address or host name is longer; longer runs are base64, hashes or junk
+_TOO_LONG = re.compile(r"(?<!\S)\S{%d,}" % (_LONGEST_TOKEN + 1))  # from a run's start: linear
 
 
 def _tokenwise(
-    pattern: re.Pattern[str], repl: str | Callable[[re.Match[str]], str], text: str, *, needs: str = "", shortest: int = 1
+    pattern: re.Pattern[str], repl: str | Callable[[re.Match[str]], str], text: str, *, needs: str
 ) -> str:
     """``pattern.sub`` applied within each run of non-space characters.
 
@@ -168,10 +172,12 @@ def _tokenwise(
         token = run.group()
         if len(token) > _LONGEST_TOKEN:
             return " "
-        if len(token) < shortest or needs not in token:
+        if needs not in token:
             return token  # cannot match: spares the regex engine most words
         return pattern.sub(repl, token)
 
+    if needs not in text:
+        return text  # no run can match (the runs too long to be words went first, in mask)
     return _RUN.sub(_one, text)
 
 
@@ -184,11 +190,12 @@ def _url_token(match: re.Match[str]) -> str:
 def mask(text: str) -> str:
     """Fold ``text`` and replace its variable parts with placeholders.
 
-    Status codes become ``zc550`` / ``zc5x1x1`` tokens; addresses ``addr``; hosts ``host``
-    (keeping a service label: ``smtp.example.com`` -> ``smtp host``); IPs ``ip``; queue ids,
-    dates and other numbers disappear.
+    Status codes become ``zc550`` / ``zc5x1x1`` tokens; addresses ``addr``; hosts ``zhost``
+    (keeping a service label: ``smtp.example.com`` -> ``smtp zhost``), so that the word
+    "host" stays a word of its own ("Host unknown"); IPs ``ip``; queue ids, dates and other
+    numbers disappear.
     """
-    text = fold(text)
+    text = _TOO_LONG.sub(" ", fold(text))
     text = _URL.sub(_url_token, text)
     text = _SPACED_ADDRESS.sub(" addr spacedaddr ", text)
     text = _tokenwise(_EMAIL, " addr ", text, needs="@")
@@ -199,7 +206,7 @@ def mask(text: str) -> str:
     text = _BASIC.sub(lambda m: f" zc{m.group(1)} ", text)
     text = _DATE.sub(" ", text)
     text = _SIZE.sub(lambda m: f" {m.group(1) or m.group(2) or m.group(3)}b ", text)
-    text = _tokenwise(_QUEUE_ID, " ", text, shortest=8)
+    text = _QUEUE_ID.sub(" ", text)  # runs are short by now: linear
     text = _NUMBER.sub(" ", text)
     return text
 
@@ -270,7 +277,7 @@ def own_words(text: str) -> str:
                 kept.append(head)
             continue
         kept.append(line)
-    own = " ".join(kept)
+    own = _TOO_LONG.sub(" ", " ".join(kept))
     own = _ENHANCED.sub(" ", own)
     own = _BASIC.sub(" ", own)
     own = _URL.sub(" ", own)

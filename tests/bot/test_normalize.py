@@ -18,6 +18,12 @@ def test_codes_are_kept_and_variable_parts_masked() -> None:
     assert "zc5x1x1" in tokens(text) and "zc550" in tokens(text)
 
 
+def test_the_word_host_is_not_a_host_name() -> None:
+    # a host name is a placeholder of its own, so "Host unknown" keeps a word that means something
+    assert "host" in tokens("550 Host unknown") and "zhost" not in tokens("550 Host unknown")
+    assert "zhost" in tokens("relay.example.net") and "host" not in tokens("relay.example.net")
+
+
 def test_diacritics_fold_and_service_labels_survive() -> None:
     assert "schran" in tokens("Schránka je plná")
     assert "smtp" in mask("use smtp.example.com")
