@@ -8,7 +8,8 @@ half the accuracy needed):
   addresses and queue ids do not count and "schránky" finds "schránka".
 * Words are weighted by how rare they are across entries (idf): "mailbox" says little,
   "badmailfrom" says everything. Status codes are tokens too, so ``5.2.2`` weighs as much
-  as it should and ``550`` as little.
+  as it should and ``550`` as little. Two adjacent words are a feature of their own, in
+  either order: "user unknown" and "host unknown" share a word but not a pair.
 * A word the index does not know is matched to its nearest known word when they are close
   (rapidfuzz), which absorbs typos; an unknown word that stays unknown counts against the
   match, so off-topic text scores low.
@@ -33,7 +34,7 @@ from rapidfuzz import fuzz, process
 
 from .knowledge import Knowledge
 from .models import LANGUAGES, Entry
-from .normalize import fold, mask, own_words, stem, tokens
+from .normalize import fold, mask, own_words, stem
 
 __all__ = ["OUTSIDE", "Match", "Matcher", "Outcome", "calibrate"]
 
@@ -72,6 +73,8 @@ _CLOSE_FLOOR = 0.75  # how much of the confidence a tie keeps
 _OUTSIDE_NEAR = 0.8  # "none of these" within 80% of the best entry: a lead, never an answer
 _TOP_Q = 3  # an entry is as close as the mean of its 3 closest question phrasings
 _TOP_SIG = 2  # ... and of its 2 closest signatures
+_PAIR_WEIGHT = 0.5  # two adjacent words as one feature, next to the words themselves
+_NOT_IN_PAIRS = frozenset({"addr", "zhost", "ip", "url"})  # placeholders pair with anything
 _QUOTE_SCAN = 20_000
 _QUOTE_CUTOFF = 72.0
 _QUOTE_MIN_CHARS = 40
@@ -108,6 +111,7 @@ class Matcher:
         self.answer_threshold = answer_threshold
         self.suggest_threshold = suggest_threshold
         self._ids = knowledge.ids
+        self._stopwords = knowledge.lexicon.stopwords
         self._signatures = tuple(_quotable(knowledge.entry(entry_id).signatures) for entry_id in self._ids)
         self._questions = {i for i, entry_id in enumerate(self._ids) if knowledge.entry(entry_id).kind == "question"}
         tf: list[dict[str, float]] = []
@@ -118,7 +122,9 @@ class Matcher:
             counts: dict[str, float] = defaultdict(float)
             texts = _entry_texts(knowledge.entry(self._ids[index])) if index < self._outside else _outside_texts(knowledge)
             for text, kind, weight in texts:
-                toks = tokens(text)
+                found = [word for word in _WORDS.findall(mask(text)) if len(word) >= 2 and not word.isdigit()]
+                toks = [stem(word) for word in found]
+                toks += _pairs([stem(word) for word in found if word not in self._stopwords])
                 words.update(_WORDS.findall(fold(text)))
                 for tok in set(toks):
                     counts[tok] += weight
@@ -176,7 +182,6 @@ class Matcher:
         for word in sorted(words):
             if len(word) >= _FUZZY_MIN_LEN and not word.isdigit() and stem(word) in self._idf:
                 self._words_by_head[word[0]].append(word)
-        self._stopwords = knowledge.lexicon.stopwords
         self._boilerplate = {
             stem(word) for line in knowledge.lexicon.boilerplate for word in _WORDS.findall(mask(line))
         }
@@ -196,12 +201,14 @@ class Matcher:
         question, "smtp" or "server" are the person's own words and keep their weight.
         """
         weights: dict[str, float] = {}
+        sequence: list[str] = []
         lookups = 0
         for word in _WORDS.findall(mask(text))[: _MAX_QUERY_TOKENS * 4]:
             if len(word) < 2 or word.isdigit() or word in self._stopwords:
                 continue
             tok = stem(word)
             if tok in weights:
+                sequence.append(tok if tok[0] != "?" else "")
                 continue
             if report and tok in self._boilerplate:
                 weights[tok] = min(self._idf.get(tok, _BOILERPLATE_WEIGHT), _BOILERPLATE_WEIGHT)
@@ -218,10 +225,17 @@ class Matcher:
                     mapped = self._nearest(word)
                 if mapped is not None:
                     weights.setdefault(mapped, self._idf[mapped] * 0.8)
+                    tok = mapped
                 else:
                     weights["?" + tok] = self._unknown_weight
+                    tok = ""  # an unknown word breaks a pair
+            sequence.append(tok)
             if len(weights) >= _MAX_QUERY_TOKENS:
                 break
+        for pair in _pairs(sequence):
+            idf = self._idf.get(pair)
+            if idf is not None and pair not in weights:
+                weights[pair] = idf * _PAIR_WEIGHT
         return weights
 
     def _naive_bayes(self, query: dict[str, float]) -> dict[int, float]:
@@ -251,8 +265,11 @@ class Matcher:
         if q_norm <= 0:
             return {}
         postings = self._postings_q if kind == "q" else self._postings_sig
-        shared: dict[int, float] = defaultdict(float)
-        cross: dict[int, float] = defaultdict(float)
+        shared: dict[int, float] = {}
+        # cross products minus ``shared``: only the words the query weighs unlike the index
+        # (a report's frame, a typo, a pair) need a second pass over their phrasings
+        offset: dict[int, float] = {}
+        shared_get, offset_get = shared.get, offset.get
         for tok, weight in query.items():
             idf = self._idf.get(tok)
             if idf is None or idf < _PHRASING_MIN_IDF:
@@ -261,16 +278,19 @@ class Matcher:
             if not pids:
                 continue
             idf2 = idf * idf
-            weighted = weight * idf
             for pid in pids:
-                shared[pid] += idf2
-                cross[pid] += weighted
+                shared[pid] = shared_get(pid, 0.0) + idf2
+            if weight != idf:
+                delta = (weight - idf) * idf
+                for pid in pids:
+                    offset[pid] = offset_get(pid, 0.0) + delta
         p_entry, inv_norm, inv_norm2, mass = self._p_entry, self._p_inv_norm, self._p_inv_norm2, self._p_mass
         values: dict[int, list[float]] = defaultdict(list)
         inv_q = 1.0 / q_norm
+        signature = kind == "sig"
         for pid, covered in shared.items():
-            value = cross[pid] * inv_q * inv_norm[pid]
-            if kind == "sig":
+            value = (covered + offset_get(pid, 0.0)) * inv_q * inv_norm[pid]
+            if signature:
                 coverage = covered * inv_norm2[pid]
                 value = max(coverage * coverage * mass[pid], value)
             values[p_entry[pid]].append(value)
@@ -296,7 +316,7 @@ class Matcher:
             idf = self._idf.get(tok)
             if idf is None:
                 continue
-            counts = 2 if tok.startswith("zc") else 1 if idf >= _TELLING_IDF else 0
+            counts = 2 if tok.startswith("zc") else 1 if idf >= _TELLING_IDF and "+" not in tok else 0
             for entry_index, saturation in self._entry_postings.get(tok, ()):
                 explained[entry_index] += weight * saturation
                 evidence[entry_index] += idf * saturation
@@ -447,6 +467,16 @@ _REPORT = re.compile(
 
 
 _MAX_SEGMENTS = 200
+
+
+def _pairs(stems: list[str]) -> list[str]:
+    """Adjacent words as one feature, in either order: "user unknown" is "unknown user", not "host unknown"."""
+    found = []
+    for a, b in zip(stems, stems[1:], strict=False):
+        if not a or not b or a == b or a.startswith("zc") or b.startswith("zc") or a in _NOT_IN_PAIRS or b in _NOT_IN_PAIRS:
+            continue
+        found.append(f"{a}+{b}" if a < b else f"{b}+{a}")
+    return found
 
 
 def _segments(text: str) -> list[str]:

@@ -80,6 +80,22 @@ def test_other_servers_wordings(matcher: Matcher, text: str, entry_id: str) -> N
     assert found.outcome == "answer"
 
 
+@pytest.mark.parametrize(
+    ("text", "entries"),
+    [
+        # the same two words, in the other order and beside another word: word pairs decide
+        ("550 <ops@shop.example>... Host unknown", {"remote-domain-not-found", "mx-host-no-record"}),
+        ("Deferred: unknown host nowhere.example", {"remote-domain-not-found", "mx-host-no-record"}),
+        ("550 unknown user <ops@shop.example>", {"remote-user-unknown"}),
+        ("<ops@shop.example>: host mx.shop.example[203.0.113.9] said: 550 user unknown", {"remote-user-unknown"}),
+    ],
+)
+def test_which_word_is_unknown_decides(matcher: Matcher, text: str, entries: set[str]) -> None:
+    found = matcher.match(text)
+    assert found.entry_id in entries
+    assert found.outcome == "answer"
+
+
 def test_variable_parts_do_not_change_the_match(matcher: Matcher) -> None:
     one = matcher.match("<anna@firma-eins.cz>: host mx1.firma-eins.cz[198.51.100.7] said: 550 5.1.1 user unknown")
     two = matcher.match("<petr@jina.example>: host mail.jina.example[203.0.113.250] said: 550 5.1.1 user unknown")
