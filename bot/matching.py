@@ -235,7 +235,8 @@ class Matcher:
         for pair in _pairs(sequence):
             idf = self._idf.get(pair)
             if idf is not None and pair not in weights:
-                weights[pair] = idf * _PAIR_WEIGHT
+                frame = report and all(word in self._boilerplate for word in pair.split("+"))
+                weights[pair] = min(idf, _BOILERPLATE_WEIGHT) if frame else idf * _PAIR_WEIGHT
         return weights
 
     def _naive_bayes(self, query: dict[str, float]) -> dict[int, float]:
@@ -277,11 +278,14 @@ class Matcher:
             pids = postings.get(tok)
             if not pids:
                 continue
-            idf2 = idf * idf
+            # how much of the word the query holds: a report's frame words and typos count
+            # less towards covering a signature too, a pair as much as its own weight allows
+            nominal = idf * _PAIR_WEIGHT if "+" in tok else idf
+            part = idf * idf * min(1.0, weight / nominal)
             for pid in pids:
-                shared[pid] = shared_get(pid, 0.0) + idf2
-            if weight != idf:
-                delta = (weight - idf) * idf
+                shared[pid] = shared_get(pid, 0.0) + part
+            if weight * idf != part:
+                delta = weight * idf - part
                 for pid in pids:
                     offset[pid] = offset_get(pid, 0.0) + delta
         p_entry, inv_norm, inv_norm2, mass = self._p_entry, self._p_inv_norm, self._p_inv_norm2, self._p_mass

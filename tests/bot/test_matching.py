@@ -96,6 +96,18 @@ def test_which_word_is_unknown_decides(matcher: Matcher, text: str, entries: set
     assert found.outcome == "answer"
 
 
+def test_a_reports_frame_does_not_outvote_its_cause(matcher: Matcher) -> None:
+    # the delay warning's banner is one entry's signature, but here it frames a full mailbox
+    text = (
+        "# THIS IS A WARNING ONLY.  YOU DO NOT NEED TO RESEND YOUR MESSAGE. #\n"
+        "Your message could not be delivered for more than 4 hours.\n"
+        "<anna@firma.example>: temporary failure.\n"
+        "Mailbox quota exceeded, delivery failed to /srv/mail/anna/Maildir"
+    )
+    found = matcher.match(text)
+    assert (found.outcome, found.entry_id) == ("answer", "recipient-mailbox-full")
+
+
 def test_variable_parts_do_not_change_the_match(matcher: Matcher) -> None:
     one = matcher.match("<anna@firma-eins.cz>: host mx1.firma-eins.cz[198.51.100.7] said: 550 5.1.1 user unknown")
     two = matcher.match("<petr@jina.example>: host mail.jina.example[203.0.113.250] said: 550 5.1.1 user unknown")
