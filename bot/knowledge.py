@@ -28,11 +28,12 @@ log = logging.getLogger(__name__)
 CATEGORIES = frozenset({"sending", "delivery", "reputation", "receiving", "dns", "settings", "account"})
 KINDS = frozenset({"error", "question"})
 CHECKS = frozenset({"mx", "address", "port", "domain"})
+STAGES = ("connect", "helo", "auth", "mail", "rcpt", "data")
 _ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _WORD = re.compile(r"[^\W\d_]+")
 _CODE = re.compile(r"^(?:[245]\d\d|[245]\.\d{1,3}\.\d{1,3})$")
 _TEXT_FIELDS = ("title", "cause", "fix")
-_ENTRY_KEYS = {"id", "category", "kind", "checks", "codes", "signatures", *LANGUAGES}
+_ENTRY_KEYS = {"id", "category", "kind", "checks", "codes", "stages", "signatures", *LANGUAGES}
 _PRIORITIES = ("low", "normal", "high", "urgent")
 
 
@@ -256,6 +257,10 @@ def _load_entry(node: Traversable, facts: Mapping[str, str]) -> Entry:
     bad_codes = [code for code in codes if not _CODE.match(code)]
     if bad_codes:
         raise KnowledgeError(f"bad status code {bad_codes[0]!r}", path=label, entry_id=entry_id)
+    stages = _str_tuple(data["stages"], "stages", label, entry_id) if "stages" in data else STAGES
+    bad_stages = [stage for stage in stages if stage not in STAGES]
+    if bad_stages or not stages:
+        raise KnowledgeError(f"stages must be some of {list(STAGES)}", path=label, entry_id=entry_id)
     signatures = _str_tuple(data.get("signatures"), "signatures", label, entry_id)
     texts: list[tuple[str, Localized]] = []
     for language in LANGUAGES:
@@ -290,6 +295,7 @@ def _load_entry(node: Traversable, facts: Mapping[str, str]) -> Entry:
         codes=codes,
         checks=checks,
         texts=tuple(texts),
+        stages=stages,
     )
 
 

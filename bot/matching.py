@@ -75,6 +75,7 @@ _TOP_Q = 3  # an entry is as close as the mean of its 3 closest question phrasin
 _TOP_SIG = 2  # ... and of its 2 closest signatures
 _PAIR_WEIGHT = 0.5  # two adjacent words as one feature, next to the words themselves
 _NOT_IN_PAIRS = frozenset({"addr", "zhost", "ip", "url"})  # placeholders pair with anything
+_WRONG_STAGE = 0.3  # an entry whose failure cannot be the reply to the command that failed
 _QUOTE_SCAN = 20_000
 _QUOTE_CUTOFF = 72.0
 _QUOTE_MIN_CHARS = 40
@@ -114,6 +115,7 @@ class Matcher:
         self._stopwords = knowledge.lexicon.stopwords
         self._signatures = tuple(_quotable(knowledge.entry(entry_id).signatures) for entry_id in self._ids)
         self._questions = {i for i, entry_id in enumerate(self._ids) if knowledge.entry(entry_id).kind == "question"}
+        self._stages = tuple(frozenset(knowledge.entry(entry_id).stages) for entry_id in self._ids)
         tf: list[dict[str, float]] = []
         raw_phrasings: list[tuple[int, Literal["sig", "q"], set[str]]] = []
         words: set[str] = set()
@@ -341,6 +343,7 @@ class Matcher:
                         best_sig[entry_index] = value
         else:
             best_sig = self._phrasing_scores(query, "sig")
+        stage = _stage(text) if pasted else None
         results: list[tuple[str, float, dict[str, float]]] = []
         for entry_index in explained:
             parts = {
@@ -361,6 +364,8 @@ class Matcher:
             if pasted and entry_index in self._questions:
                 credible *= _QUESTION_IN_REPORT  # a delivery report is an error, not a settings question
             score = (score + _W_NB * parts["bayes"]) * credible
+            if stage is not None and entry_index < self._outside and stage not in self._stages[entry_index]:
+                score *= _WRONG_STAGE  # refused at MAIL FROM: no recipient was named yet
             label = self._ids[entry_index] if entry_index < self._outside else OUTSIDE
             results.append((label, score, parts))
         results.sort(key=lambda item: item[1], reverse=True)
@@ -471,6 +476,17 @@ _REPORT = re.compile(
 
 
 _MAX_SEGMENTS = 200
+# the command a refusal answered, as Postfix ("in reply to MAIL FROM command"), Exim ("SMTP
+# error from remote mail server after MAIL FROM:") and Sendmail transcripts (">>> MAIL From:")
+# say it
+_STAGE = re.compile(r"(?:in reply to|after|>>>)\s+(mail from|rcpt to|end of data|data)\b", re.IGNORECASE)
+_STAGE_NAMES = {"mail from": "mail", "rcpt to": "rcpt", "end of data": "data", "data": "data"}
+
+
+def _stage(text: str) -> str | None:
+    """The one SMTP stage whose reply a report quotes (``"mail"``, ...), or None when it names none or several."""
+    found = {_STAGE_NAMES[m.group(1).lower()] for m in _STAGE.finditer(text[:_QUOTE_SCAN])}
+    return found.pop() if len(found) == 1 else None
 
 
 def _pairs(stems: list[str]) -> list[str]:

@@ -72,6 +72,8 @@ class Entry:
         codes: SMTP (``"550"``) and enhanced (``"5.1.1"``) status codes that point here.
         checks: the checks that prove or rule out the cause (``"mx"``, ``"port"``, ...).
         texts: language code -> :class:`Localized`.
+        stages: the SMTP commands whose reply can carry this failure (``"mail"``, ``"rcpt"``,
+            ...); a recipient that does not exist is never the reply to MAIL FROM.
     """
 
     id: str
@@ -81,6 +83,7 @@ class Entry:
     codes: tuple[str, ...]
     checks: tuple[str, ...]
     texts: tuple[tuple[str, Localized], ...]
+    stages: tuple[str, ...] = ("connect", "helo", "auth", "mail", "rcpt", "data")
 
     def text(self, language: str) -> Localized:
         for code, localized in self.texts:

@@ -126,6 +126,15 @@ def test_bad_field_is_refused(tmp_path: Path) -> None:
     assert caught.value.entry_id == "login-format"
 
 
+def test_unknown_smtp_stage_is_refused(tmp_path: Path) -> None:
+    copy = _broken_copy(tmp_path)
+    path = copy / "entries" / "remote-user-unknown.toml"
+    path.write_text(path.read_text(encoding="utf-8").replace('stages = ["rcpt", "data"]', 'stages = ["rcpt", "quit"]'), encoding="utf-8")
+    with pytest.raises(KnowledgeError, match="stages") as caught:
+        load_from(copy)
+    assert caught.value.entry_id == "remote-user-unknown"
+
+
 def test_ui_key_missing_in_a_language_is_refused(tmp_path: Path) -> None:
     copy = _broken_copy(tmp_path)
     path = copy / "ui.toml"

@@ -108,6 +108,17 @@ def test_a_reports_frame_does_not_outvote_its_cause(matcher: Matcher) -> None:
     assert (found.outcome, found.entry_id) == ("answer", "recipient-mailbox-full")
 
 
+@pytest.mark.parametrize("error", ["550 5.1.1 <eva@shop.example>: unknown user", "550 5.1.2 Domain not found"])
+def test_a_refusal_of_mail_from_is_never_about_the_recipient(matcher: Matcher, error: str) -> None:
+    report = "<eva@shop.example>: host mx.shop.example[203.0.113.4] said: {} (in reply to {} command)"
+    to_recipient = matcher.match(report.format(error, "RCPT TO"))
+    assert to_recipient.outcome == "answer"
+    assert to_recipient.entry_id in {"remote-user-unknown", "remote-domain-not-found"}
+    # the same words in reply to MAIL FROM: the server knows no recipient yet, it refuses the sender
+    to_sender = matcher.match(report.format(error, "MAIL FROM"))
+    assert to_sender.entry_id not in {"remote-user-unknown", "remote-domain-not-found"}
+
+
 def test_variable_parts_do_not_change_the_match(matcher: Matcher) -> None:
     one = matcher.match("<anna@firma-eins.cz>: host mx1.firma-eins.cz[198.51.100.7] said: 550 5.1.1 user unknown")
     two = matcher.match("<petr@jina.example>: host mail.jina.example[203.0.113.250] said: 550 5.1.1 user unknown")
