@@ -257,7 +257,7 @@ class Matcher:
             idf = self._idf.get(tok)
             if idf is None:
                 continue
-            counts = 2 if tok.startswith("zc") else 1 if idf >= _TELLING_IDF and "+" not in tok else 0
+            counts = 2 if tok.startswith("zc") else 1 if idf >= _TELLING_IDF else 0  # a rare pair tells too
             for entry_index, saturation in self._entry_postings.get(tok, ()):
                 explained[entry_index] += weight * saturation
                 evidence[entry_index] += idf * saturation
