@@ -32,7 +32,7 @@ from typing import Literal
 from . import normalize
 from .knowledge import Knowledge
 from .models import LANGUAGES, Entry
-from .normalize import fold, mask, stem
+from .normalize import fold, mask, stem, words
 
 __all__ = ["Index", "build", "index_for", "pairs"]
 
@@ -96,15 +96,15 @@ def build(knowledge: Knowledge) -> Index:
     outside = len(ids)
     tf: list[dict[str, float]] = []
     raw_phrasings: list[tuple[int, Literal["sig", "q"], set[str]]] = []
-    words: set[str] = set()
+    known: set[str] = set()
     for index in range(len(ids) + 1):
         counts: dict[str, float] = defaultdict(float)
         texts = _entry_texts(knowledge.entry(ids[index])) if index < outside else _outside_texts(knowledge)
         for text, kind, weight in texts:
-            found = [word for word in WORDS.findall(mask(text)) if len(word) >= 2 and not word.isdigit()]
+            found = words(text)
             toks = [stem(word) for word in found]
             toks += pairs([stem(word) for word in found if word not in stopwords])
-            words.update(WORDS.findall(fold(text)))
+            known.update(WORDS.findall(fold(text)))
             for tok in set(toks):
                 counts[tok] += weight
             if kind is not None and toks:
@@ -154,7 +154,7 @@ def build(knowledge: Knowledge) -> Index:
         for tok, count in c.items():
             nb_log[tok].append((entry_index, math.log(count + 1.0)))
     words_by_head: dict[str, list[str]] = defaultdict(list)
-    for word in sorted(words):
+    for word in sorted(known):
         if len(word) >= FUZZY_MIN_LEN and not word.isdigit() and stem(word) in idf:
             words_by_head[word[0]].append(word)
     boilerplate = frozenset(stem(word) for line in knowledge.lexicon.boilerplate for word in WORDS.findall(mask(line)))
