@@ -26,15 +26,14 @@ import logging
 import math
 import re
 from collections import defaultdict
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal
 
 from rapidfuzz import fuzz, process
 
+from .index import FUZZY_MIN_LEN, WORDS, index_for, pairs
 from .knowledge import Knowledge
-from .models import LANGUAGES, Entry
-from .normalize import fold, mask, own_words, stem
+from .normalize import mask, own_words, stem
 
 __all__ = ["OUTSIDE", "Match", "Matcher", "Outcome", "calibrate"]
 
@@ -46,15 +45,11 @@ OUTSIDE = "(outside)"
 """The label of the "none of these" class in :meth:`Matcher.scores` (never an entry id)."""
 
 _MAX_QUERY_TOKENS = 1500
-_FUZZY_MIN_LEN = 6
 _FUZZY_MAX_LEN = 30  # a longer run of letters is no typo of a known word
 _FUZZY_CUTOFF = 84.0
 _MAX_FUZZY_LOOKUPS = 40
-_WORDS = re.compile(r"[a-z0-9_]+")
 _UNKNOWN_WEIGHT = 1.6  # a word the index does not know: about the weight of a word 6 entries share
 _BOILERPLATE_WEIGHT = 0.1  # a word of a delivery report's frame
-_TF_HALF = 0.6  # how fast repeated use of a word by one entry saturates
-_SIG_MIN_MASS = 9.0  # a signature with less idf mass than this cannot alone prove a match
 _EVIDENCE_SCALE = 2.5  # how much distinctive evidence makes a match credible
 _W_EXPLAINED = 0.3
 _W_QUESTION = 0.35
@@ -74,7 +69,6 @@ _OUTSIDE_NEAR = 0.8  # "none of these" within 80% of the best entry: a lead, nev
 _TOP_Q = 3  # an entry is as close as the mean of its 3 closest question phrasings
 _TOP_SIG = 2  # ... and of its 2 closest signatures
 _PAIR_WEIGHT = 0.5  # two adjacent words as one feature, next to the words themselves
-_NOT_IN_PAIRS = frozenset({"addr", "zhost", "ip", "url"})  # placeholders pair with anything
 _WRONG_STAGE = 0.3  # an entry whose failure cannot be the reply to the command that failed
 _QUOTE_SCAN = 20_000
 _QUOTE_CUTOFF = 72.0
@@ -116,77 +110,18 @@ class Matcher:
         self._signatures = tuple(_quotable(knowledge.entry(entry_id).signatures) for entry_id in self._ids)
         self._questions = {i for i, entry_id in enumerate(self._ids) if knowledge.entry(entry_id).kind == "question"}
         self._stages = tuple(frozenset(knowledge.entry(entry_id).stages) for entry_id in self._ids)
-        tf: list[dict[str, float]] = []
-        raw_phrasings: list[tuple[int, Literal["sig", "q"], set[str]]] = []
-        words: set[str] = set()
         self._outside = len(self._ids)  # index of the "none of these" class, after the entries
-        for index in range(len(self._ids) + 1):
-            counts: dict[str, float] = defaultdict(float)
-            texts = _entry_texts(knowledge.entry(self._ids[index])) if index < self._outside else _outside_texts(knowledge)
-            for text, kind, weight in texts:
-                found = [word for word in _WORDS.findall(mask(text)) if len(word) >= 2 and not word.isdigit()]
-                toks = [stem(word) for word in found]
-                toks += _pairs([stem(word) for word in found if word not in self._stopwords])
-                words.update(_WORDS.findall(fold(text)))
-                for tok in set(toks):
-                    counts[tok] += weight
-                if kind is not None and toks:
-                    raw_phrasings.append((index, kind, set(toks)))
-            for code in knowledge.entry(self._ids[index]).codes if index < self._outside else ():
-                counts[f"zc{code.replace('.', 'x')}"] += 1.0
-            tf.append(dict(counts))
-        n = len(tf)
-        df: dict[str, int] = defaultdict(int)
-        for counts in tf:
-            for tok in counts:
-                df[tok] += 1
-        self._idf = {tok: math.log((n + 1) / (count + 0.5)) for tok, count in df.items()}
+        index = index_for(knowledge)
+        self._idf = index.idf
         self._unknown_weight = _UNKNOWN_WEIGHT
-        self._entry_postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
-        for entry_index, counts in enumerate(tf):
-            for tok, count in counts.items():
-                self._entry_postings[tok].append((entry_index, count / (count + _TF_HALF)))
-        # per phrasing: its entry, 1/|phrasing|, 1/|phrasing|² and how much a full match of it proves
-        self._p_entry: list[int] = []
-        self._p_inv_norm: list[float] = []
-        self._p_inv_norm2: list[float] = []
-        self._p_mass: list[float] = []
-        postings_q: dict[str, list[int]] = defaultdict(list)
-        postings_sig: dict[str, list[int]] = defaultdict(list)
-        for entry_index, kind, phrase_tokens in raw_phrasings:
-            norm2 = sum(self._idf[t] ** 2 for t in phrase_tokens)
-            if norm2 <= 0:
-                continue
-            pid = len(self._p_entry)
-            self._p_entry.append(entry_index)
-            self._p_inv_norm.append(1.0 / math.sqrt(norm2))
-            self._p_inv_norm2.append(1.0 / norm2)
-            self._p_mass.append(1.0 - math.exp(-norm2 / _SIG_MIN_MASS))
-            postings = postings_q if kind == "q" else postings_sig
-            for tok in phrase_tokens:
-                postings[tok].append(pid)
-        # naive Bayes over the phrasings: how likely each entry is to use the query's words
-        nb_counts: list[dict[str, float]] = [defaultdict(float) for _ in range(n)]
-        for entry_index, _kind, phrase_tokens in raw_phrasings:
-            for tok in phrase_tokens:
-                nb_counts[entry_index][tok] += 1.0
-        # log P(word | entry) = log(count + 1) - log(total + vocabulary), kept as the gain over
-        # an unseen word (a word seen by an entry) and the per-word cost (every word)
-        vocabulary = len(self._idf)
-        self._nb_totals = [math.log(sum(c.values()) + vocabulary) for c in nb_counts]
-        self._nb_log: dict[str, list[tuple[int, float]]] = defaultdict(list)
-        for entry_index, c in enumerate(nb_counts):
-            for tok, count in c.items():
-                self._nb_log[tok].append((entry_index, math.log(count + 1.0)))
-        self._postings_q = {tok: tuple(pids) for tok, pids in postings_q.items()}
-        self._postings_sig = {tok: tuple(pids) for tok, pids in postings_sig.items()}
-        self._words_by_head: dict[str, list[str]] = defaultdict(list)
-        for word in sorted(words):
-            if len(word) >= _FUZZY_MIN_LEN and not word.isdigit() and stem(word) in self._idf:
-                self._words_by_head[word[0]].append(word)
-        self._boilerplate = {
-            stem(word) for line in knowledge.lexicon.boilerplate for word in _WORDS.findall(mask(line))
-        }
+        self._entry_postings = index.entry_postings
+        self._p_entry, self._p_inv_norm, self._p_inv_norm2, self._p_mass = (
+            index.p_entry, index.p_inv_norm, index.p_inv_norm2, index.p_mass
+        )
+        self._postings_q, self._postings_sig = index.postings_q, index.postings_sig
+        self._nb_totals, self._nb_log = index.nb_totals, index.nb_log
+        self._words_by_head = index.words_by_head
+        self._boilerplate = index.boilerplate
         self._nearest = functools.lru_cache(maxsize=20_000)(self._nearest_uncached)
 
     def _nearest_uncached(self, word: str) -> str | None:
@@ -205,7 +140,7 @@ class Matcher:
         weights: dict[str, float] = {}
         sequence: list[str] = []
         lookups = 0
-        for word in _WORDS.findall(mask(text))[: _MAX_QUERY_TOKENS * 4]:
+        for word in WORDS.findall(mask(text))[: _MAX_QUERY_TOKENS * 4]:
             if len(word) < 2 or word.isdigit() or word in self._stopwords:
                 continue
             tok = stem(word)
@@ -219,7 +154,7 @@ class Matcher:
             else:
                 mapped = None
                 if (
-                    _FUZZY_MIN_LEN <= len(word) <= _FUZZY_MAX_LEN
+                    FUZZY_MIN_LEN <= len(word) <= _FUZZY_MAX_LEN
                     and not word.startswith("zc")
                     and lookups < _MAX_FUZZY_LOOKUPS
                 ):
@@ -234,7 +169,7 @@ class Matcher:
             sequence.append(tok)
             if len(weights) >= _MAX_QUERY_TOKENS:
                 break
-        for pair in _pairs(sequence):
+        for pair in pairs(sequence):
             idf = self._idf.get(pair)
             if idf is not None and pair not in weights:
                 frame = report and all(word in self._boilerplate for word in pair.split("+"))
@@ -322,7 +257,7 @@ class Matcher:
             idf = self._idf.get(tok)
             if idf is None:
                 continue
-            counts = 2 if tok.startswith("zc") else 1 if idf >= _TELLING_IDF and "+" not in tok else 0
+            counts = 2 if tok.startswith("zc") else 1 if idf >= _TELLING_IDF else 0  # a rare pair tells too
             for entry_index, saturation in self._entry_postings.get(tok, ()):
                 explained[entry_index] += weight * saturation
                 evidence[entry_index] += idf * saturation
@@ -489,16 +424,6 @@ def _stage(text: str) -> str | None:
     return found.pop() if len(found) == 1 else None
 
 
-def _pairs(stems: list[str]) -> list[str]:
-    """Adjacent words as one feature, in either order: "user unknown" is "unknown user", not "host unknown"."""
-    found = []
-    for a, b in zip(stems, stems[1:], strict=False):
-        if not a or not b or a == b or a.startswith("zc") or b.startswith("zc") or a in _NOT_IN_PAIRS or b in _NOT_IN_PAIRS:
-            continue
-        found.append(f"{a}+{b}" if a < b else f"{b}+{a}")
-    return found
-
-
 def _segments(text: str) -> list[str]:
     """A paste's logical lines: a wrapped continuation (indented) joins the line before it."""
     segments: list[str] = []
@@ -522,30 +447,7 @@ def _looks_like_report(text: str) -> bool:
     return _REPORT.search(text[:20_000]) is not None
 
 
-def _entry_texts(entry: Entry) -> Iterator[tuple[str, Literal["sig", "q"] | None, float]]:
-    """An entry's texts for the index: (text, phrasing kind or None, weight of its words).
-
-    Signatures and questions are phrasings of their own; causes and fixes only lend their
-    words, with less weight, so that an entry is found by the words of its explanation too.
-    """
-    for signature in entry.signatures:
-        yield signature, "sig", 1.0
-    for language in LANGUAGES:
-        localized = entry.text(language)
-        for question in (*localized.questions, localized.title):
-            yield question, "q", 1.0
-        yield localized.cause, None, 0.5
-        yield localized.fix, None, 0.3
-
-
 _SIG_ADDRESS = re.compile(r"<?[\w.+-]+@[\w.-]+>?:?")
-
-
-def _outside_texts(knowledge: Knowledge) -> Iterator[tuple[str, Literal["sig", "q"] | None, float]]:
-    for signature in knowledge.outside.signatures:
-        yield signature, "sig", 1.0
-    for question in knowledge.outside.questions:
-        yield question, "q", 1.0
 
 
 def _quotable(signatures: tuple[str, ...]) -> tuple[str, ...]:

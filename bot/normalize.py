@@ -155,7 +155,7 @@ def _host_token(match: re.Match[str]) -> str:
 
 _RUN = re.compile(r"\S+")
 _LONGEST_TOKEN = 320  # no address or host name is longer; longer runs are base64, hashes or junk
-_TOO_LONG = re.compile(r"(?<!\S)\S{%d,}" % (_LONGEST_TOKEN + 1))  # from a run's start: linear
+_TOO_LONG = re.compile(rf"(?<!\S)\S{{{_LONGEST_TOKEN + 1},}}")  # from a run's start: linear
 
 
 def _tokenwise(
@@ -223,9 +223,14 @@ def stem(word: str) -> str:
     return word[:_STEM]
 
 
+def words(text: str) -> list[str]:
+    """The words of ``text`` after masking, in order, unstemmed (codes kept as ``zc`` tokens)."""
+    return [word for word in _WORD.findall(mask(text)) if len(word) > 1 and not word.isdigit()]
+
+
 def tokens(text: str) -> list[str]:
     """The stemmed tokens of ``text`` after masking (codes kept as ``zc`` tokens)."""
-    return [stem(word) for word in _WORD.findall(mask(text)) if len(word) > 1 and not word.isdigit()]
+    return [stem(word) for word in words(text)]
 
 
 # --- what the person wrote, without what they pasted ---------------------------------

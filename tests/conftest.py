@@ -3,8 +3,11 @@ PostgreSQL server on loopback for the tests of the shared store."""
 
 from __future__ import annotations
 
+import atexit
 import logging
 import os
+import shutil
+import tempfile
 from collections.abc import Iterator
 
 import pytest
@@ -18,7 +21,15 @@ from .postgres_server import PostgresServer
 
 log = logging.getLogger(__name__)
 
-_KEEP = {"PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "SYSTEMROOT", "PYTHONPATH", "VIRTUAL_ENV", "SSL_CERT_FILE"}
+_KEEP = {
+    "PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "SYSTEMROOT", "PYTHONPATH", "VIRTUAL_ENV", "SSL_CERT_FILE",
+    "MAILMEDIC_CACHE_DIR",
+}
+
+# the matcher's index is cached on disk: in a directory of this run's own, never the user's
+_INDEX_CACHE = tempfile.mkdtemp(prefix="mailmedic-index-")
+os.environ["MAILMEDIC_CACHE_DIR"] = _INDEX_CACHE
+atexit.register(shutil.rmtree, _INDEX_CACHE, ignore_errors=True)
 
 
 @pytest.fixture(autouse=True)
