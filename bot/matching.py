@@ -335,9 +335,9 @@ class Matcher:
         top_score = max(score for score, _, _ in found_spans)
         _, first, last = max((e - b, b, e) for score, b, e in found_spans if score >= top_score - _QUOTE_SLACK)
         start, end = _widen(haystack, first, last)
-        leading = _LEADING_CODES.search(haystack, 0, start)
+        leading = _LEADING.search(haystack, max(0, start - _LEADING_SCAN), start)
         if leading is not None and leading.group(0).strip():
-            start = leading.start()  # the status codes in front of the words belong to the quote
+            start = leading.start()  # the codes and the address in front of the words belong to the quote
         quoted = " ".join(haystack[start:end].split()).lstrip("`>\"' ").rstrip("`\"' ")
         return quoted if len(quoted) <= 300 else quoted[:297] + "..."
 
@@ -463,10 +463,13 @@ def _quotable(signatures: tuple[str, ...]) -> tuple[str, ...]:
 
 
 _MARKED = re.compile(r"```(?:[a-z]*\n)?(.*?)(?:```|$)|`([^`\n]+)`", re.DOTALL)
-# the status codes in front of a quote, with at most one short label between ("535 5.7.8 Error:")
-_LEADING_CODES = re.compile(
-    r"(?<![\w.])(?:[245]\d\d[ -]+(?:#?[245]\.\d{1,3}\.\d{1,3}[ :]+)?|#?[245]\.\d{1,3}\.\d{1,3}[ :]+)(?:[A-Za-z]{1,12}:[ ]*)?$"
-)
+# what stands in front of a quote and belongs to it: the status codes, the address the reply
+# is about, then at most one short label ("535 5.7.8 Error:", "550 5.1.1 <a@b.cz>: Recipient
+# address rejected:"); never without the codes, as the words before may be the person's own
+_CODES = r"(?:[245]\d\d[ -]+(?:#?[245]\.\d{1,3}\.\d{1,3}[ :]+)?|#?[245]\.\d{1,3}\.\d{1,3}[ :]+)"
+_ADDRESS = r"<[^<>\s]{1,254}>:?[ ]*"
+_LEADING = re.compile(rf"(?<![\w.]){_CODES}(?:{_ADDRESS})?(?:[A-Za-z][A-Za-z ]{{0,30}}:[ ]*)?$")
+_LEADING_SCAN = 400
 
 
 def _widen(text: str, start: int, end: int) -> tuple[int, int]:

@@ -162,6 +162,12 @@ def test_confidence_is_between_zero_and_one(matcher: Matcher) -> None:
             "Recipient address rejected: User unknown in virtual mailbox table",
         ),
         ("Thunderbird says: 535 5.7.8 Error: authentication failed", "535 5.7.8 Error: authentication failed"),
+        (
+            # the codes and the address before the words the signature aligned with are the error too
+            "Bonjour, je reçois ceci : 550 5.1.1 <paul@boulangerie.example>: Recipient address rejected: "
+            "User unknown in virtual mailbox table. Que faire ?",
+            "550 5.1.1 <paul@boulangerie.example>: Recipient address rejected: User unknown in virtual mailbox table",
+        ),
     ],
 )
 async def test_the_quote_is_the_error_as_pasted(bot: SupportBot, text: str, quote: str) -> None:
