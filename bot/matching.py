@@ -22,6 +22,7 @@ half the accuracy needed):
 from __future__ import annotations
 
 import functools
+import itertools
 import logging
 import math
 import re
@@ -271,20 +272,19 @@ class Matcher:
             # must match within them, not by words gathered from all over the report
             best_sig: dict[int, float] = defaultdict(float)
             lines = [self._query(segment) for segment in segments]
-            windows = lines + [{**a, **b} for a, b in zip(lines, lines[1:], strict=False)]
+            windows = lines + [{**a, **b} for a, b in itertools.pairwise(lines)]
             for window in windows:
                 for entry_index, value in self._phrasing_scores(window, "sig").items():
-                    if value > best_sig[entry_index]:
-                        best_sig[entry_index] = value
+                    best_sig[entry_index] = max(best_sig[entry_index], value)
         else:
             best_sig = self._phrasing_scores(query, "sig")
         stage = _stage(text) if pasted else None
         results: list[tuple[str, float, dict[str, float]]] = []
-        for entry_index in explained:
+        for entry_index, explained_mass in explained.items():
             parts = {
                 "question": best_q.get(entry_index, 0.0),
                 "signature": best_sig.get(entry_index, 0.0),
-                "explained": explained[entry_index] / q_mass,
+                "explained": explained_mass / q_mass,
                 "evidence": evidence[entry_index],
                 "telling": float(telling[entry_index]),
                 "words": float(len(query)),
