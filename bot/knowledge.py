@@ -18,7 +18,7 @@ from importlib.resources.abc import Traversable
 from typing import Any
 
 from .errors import KnowledgeError
-from .models import LANGUAGES, Entry, Facts, Localized
+from .models import LANGUAGES, STAGES, Entry, Facts, Localized
 from .normalize import fold
 
 __all__ = ["CATEGORIES", "CHECKS", "KINDS", "Knowledge", "Lexicon", "Outside", "PriorityRules", "load_from", "load_knowledge"]
@@ -28,7 +28,6 @@ log = logging.getLogger(__name__)
 CATEGORIES = frozenset({"sending", "delivery", "reputation", "receiving", "dns", "settings", "account"})
 KINDS = frozenset({"error", "question"})
 CHECKS = frozenset({"mx", "address", "port", "domain"})
-STAGES = ("connect", "helo", "auth", "mail", "rcpt", "data")
 _ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _WORD = re.compile(r"[^\W\d_]+")
 _CODE = re.compile(r"^(?:[245]\d\d|[245]\.\d{1,3}\.\d{1,3})$")

@@ -17,6 +17,10 @@ ReplyKind = Literal["answer", "suggest", "unknown", "help", "info", "check", "re
 Verdict = Literal["ok", "problem", "unknown"]
 
 
+STAGES = ("connect", "helo", "auth", "mail", "rcpt", "data")
+"""The SMTP session's stages, in order, as an entry's ``stages`` name them."""
+
+
 @dataclass(frozen=True, slots=True)
 class Inbound:
     """One message from a person, whatever the platform.
@@ -83,7 +87,7 @@ class Entry:
     codes: tuple[str, ...]
     checks: tuple[str, ...]
     texts: tuple[tuple[str, Localized], ...]
-    stages: tuple[str, ...] = ("connect", "helo", "auth", "mail", "rcpt", "data")
+    stages: tuple[str, ...] = STAGES
 
     def text(self, language: str) -> Localized:
         for code, localized in self.texts:
