@@ -19,7 +19,6 @@ import logging
 import marshal
 import math
 import os
-import re
 import sys
 import tempfile
 import threading
@@ -32,13 +31,12 @@ from typing import Literal
 from . import normalize
 from .knowledge import Knowledge
 from .models import LANGUAGES, Entry
-from .normalize import fold, mask, stem, words
+from .normalize import WORD, fold, mask, stem, words
 
 __all__ = ["Index", "build", "index_for", "pairs"]
 
 log = logging.getLogger(__name__)
 
-WORDS = re.compile(r"[a-z0-9_]+")
 FUZZY_MIN_LEN = 6  # a shorter word is matched exactly or not at all
 _TF_HALF = 0.6  # how fast repeated use of a word by one entry saturates
 _SIG_MIN_MASS = 9.0  # a signature with less idf mass than this cannot alone prove a match
@@ -102,9 +100,9 @@ def build(knowledge: Knowledge) -> Index:
         texts = _entry_texts(knowledge.entry(ids[index])) if index < outside else _outside_texts(knowledge)
         for text, kind, weight in texts:
             found = words(text)
-            toks = [stem(word) for word in found]
-            toks += pairs([stem(word) for word in found if word not in stopwords])
-            known.update(WORDS.findall(fold(text)))
+            stems = [stem(word) for word in found]
+            toks = stems + pairs([tok for word, tok in zip(found, stems, strict=True) if word not in stopwords])
+            known.update(WORD.findall(fold(text)))
             for tok in set(toks):
                 counts[tok] += weight
             if kind is not None and toks:
@@ -157,7 +155,7 @@ def build(knowledge: Knowledge) -> Index:
     for word in sorted(known):
         if len(word) >= FUZZY_MIN_LEN and not word.isdigit() and stem(word) in idf:
             words_by_head[word[0]].append(word)
-    boilerplate = frozenset(stem(word) for line in knowledge.lexicon.boilerplate for word in WORDS.findall(mask(line)))
+    boilerplate = frozenset(stem(word) for line in knowledge.lexicon.boilerplate for word in WORD.findall(mask(line)))
     return Index(
         idf=idf,
         entry_postings=dict(entry_postings),

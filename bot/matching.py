@@ -32,9 +32,9 @@ from typing import Literal
 
 from rapidfuzz import fuzz, process
 
-from .index import FUZZY_MIN_LEN, WORDS, index_for, pairs
+from .index import FUZZY_MIN_LEN, index_for, pairs
 from .knowledge import Knowledge
-from .normalize import mask, own_words, stem
+from .normalize import own_words, stem, words
 
 __all__ = ["OUTSIDE", "Match", "Matcher", "Outcome", "calibrate"]
 
@@ -141,12 +141,12 @@ class Matcher:
         weights: dict[str, float] = {}
         sequence: list[str] = []
         lookups = 0
-        for word in WORDS.findall(mask(text))[: _MAX_QUERY_TOKENS * 4]:
-            if len(word) < 2 or word.isdigit() or word in self._stopwords:
+        for word in words(text)[: _MAX_QUERY_TOKENS * 4]:
+            if word in self._stopwords:
                 continue
             tok = stem(word)
             if tok in weights:
-                sequence.append(tok if tok[0] != "?" else "")
+                sequence.append(tok)
                 continue
             if report and tok in self._boilerplate:
                 weights[tok] = min(self._idf.get(tok, _BOILERPLATE_WEIGHT), _BOILERPLATE_WEIGHT)

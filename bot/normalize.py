@@ -51,7 +51,7 @@ _DATE = re.compile(
 _NUMBER = re.compile(r"\b\d+\b")
 # a size keeps its unit, and French units meet the others: "40mb", "40 MB" and "40 Mo" -> "mb"
 _SIZE = re.compile(r"\b\d+(?:[.,]\d+)?\s?(?:([kmgt])i?b|([kmg])o|([kmgt])bytes?)\b")
-_WORD = re.compile(r"[a-z0-9_]+")
+WORD = re.compile(r"[a-z0-9_]+")
 _SERVICE_LABELS = frozenset({"smtp", "pop", "imap", "mail", "mx", "ssl", "ns", "webmail", "mta", "relay"})
 _STEM = 6
 
@@ -165,19 +165,18 @@ def _tokenwise(
 
     The address and host patterns backtrack over a long run ("a.a.a.a..."): applied to the
     whole text their cost grows with the square of its length, which a 20 KB paste turns
-    into seconds. Within runs of bounded length it stays linear; longer runs are dropped.
+    into seconds. Within runs of bounded length it stays linear: the callers drop runs
+    longer than ``_LONGEST_TOKEN`` first (``_TOO_LONG``).
     """
 
     def _one(run: re.Match[str]) -> str:
         token = run.group()
-        if len(token) > _LONGEST_TOKEN:
-            return " "
         if needs not in token:
             return token  # cannot match: spares the regex engine most words
         return pattern.sub(repl, token)
 
     if needs not in text:
-        return text  # no run can match (the runs too long to be words went first, in mask)
+        return text  # no run can match
     return _RUN.sub(_one, text)
 
 
@@ -225,7 +224,7 @@ def stem(word: str) -> str:
 
 def words(text: str) -> list[str]:
     """The words of ``text`` after masking, in order, unstemmed (codes kept as ``zc`` tokens)."""
-    return [word for word in _WORD.findall(mask(text)) if len(word) > 1 and not word.isdigit()]
+    return [word for word in WORD.findall(mask(text)) if len(word) > 1 and not word.isdigit()]
 
 
 def tokens(text: str) -> list[str]:
