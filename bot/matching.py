@@ -72,6 +72,9 @@ _TOP_SIG = 2  # ... and of its 2 closest signatures
 _PAIR_WEIGHT = 0.5  # two adjacent words as one feature, next to the words themselves
 _WRONG_STAGE = 0.3  # an entry whose failure cannot be the reply to the command that failed
 _QUOTE_SCAN = 20_000
+_FRAME_SCAN = 2_000
+_FRAME_MIN_WORDS = 3
+_FRAME_SHARE = 0.8  # a paste this much made of a report's frame is a report, cause or none
 _QUOTE_CUTOFF = 72.0
 _QUOTE_MIN_CHARS = 40
 _QUOTE_SLACK = 8.0
@@ -177,6 +180,14 @@ class Matcher:
                 weights[pair] = min(idf, _BOILERPLATE_WEIGHT) if frame else idf * _PAIR_WEIGHT
         return weights
 
+    def _is_report(self, text: str) -> bool:
+        """True for a delivery report or an SMTP reply, and for a report's frame pasted without its cause."""
+        if _looks_like_report(text):
+            return True
+        found = [stem(word) for word in words(text[:_FRAME_SCAN]) if word not in self._stopwords]
+        framed = sum(tok in self._boilerplate for tok in found)
+        return len(found) >= _FRAME_MIN_WORDS and framed >= _FRAME_SHARE * len(found)
+
     def _naive_bayes(self, query: dict[str, float]) -> dict[int, float]:
         """Per entry, its naive Bayes posterior for the query's distinctive words (flat prior).
 
@@ -246,7 +257,7 @@ class Matcher:
 
     def scores(self, text: str) -> list[tuple[str, float, dict[str, float]]]:
         """Every entry's score with its parts, best first (for evaluation and debugging)."""
-        pasted = _looks_like_report(text)
+        pasted = self._is_report(text)
         query = self._query(text, report=pasted)
         q_mass = sum(query.values())
         if q_mass <= 0:
@@ -258,10 +269,12 @@ class Matcher:
             idf = self._idf.get(tok)
             if idf is None:
                 continue
-            counts = 2 if tok.startswith("zc") else 1 if idf >= _TELLING_IDF else 0  # a rare pair tells too
+            # how much of the word the query holds: a report's frame says next to nothing
+            held = min(1.0, weight / (idf * _PAIR_WEIGHT if "+" in tok else idf)) if idf > 0 else 0.0
+            counts = 2 if tok.startswith("zc") else 1 if idf >= _TELLING_IDF and held > 0.5 else 0  # a rare pair tells too
             for entry_index, saturation in self._entry_postings.get(tok, ()):
                 explained[entry_index] += weight * saturation
-                evidence[entry_index] += idf * saturation
+                evidence[entry_index] += idf * saturation * held
                 telling[entry_index] += counts
         best_q = self._phrasing_scores(query, "q")
         # over a whole report, the frame's words would outvote its one telling line
@@ -274,6 +287,8 @@ class Matcher:
             lines = [self._query(segment) for segment in segments]
             windows = lines + [{**a, **b} for a, b in itertools.pairwise(lines)]
             for window in windows:
+                if all(tok.startswith("zc") or weight <= _BOILERPLATE_WEIGHT for tok, weight in window.items()):
+                    continue  # "Status: 5.2.1" repeats a code: alone, it matches no wording
                 for entry_index, value in self._phrasing_scores(window, "sig").items():
                     best_sig[entry_index] = max(best_sig[entry_index], value)
         else:
@@ -368,7 +383,7 @@ class Matcher:
         scored = self.scores(text)
         if not scored:
             return Match("unknown", None, 0.0, ())
-        report = _looks_like_report(text) and not _asks(text)
+        report = self._is_report(text) and not _asks(text)
         top = scored[0][1]
         runner_up = scored[1][1] if len(scored) > 1 else 0.0
         confidence = calibrate(top, runner_up, report=report)
