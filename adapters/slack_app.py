@@ -405,6 +405,10 @@ def to_blocks(reply: Reply, ui: UiText | None = None) -> list[dict[str, Any]]:
                 covered.append(label("label.suggestions") + ":")
             body.append(_section(_cut("\n".join(lines), MAX_SECTION, note, escape=False)))
             covered.extend(f"• {s.title}" for s in reply.suggestions)
+        if reply.kind == "unknown" and not reply.quote:
+            hint = label("unknown.paste")
+            body.append(_context(_cut(hint, MAX_SECTION, note)))
+            covered.append(hint)
         closing = label("suggest.pick" if reply.kind == "suggest" else "unknown.human")
         body.append(_context(_cut(closing, MAX_SECTION, note)))
         covered.append(closing)

@@ -120,6 +120,8 @@ class Composer:
             if reply.suggestions:
                 lines.append(f"{self.ui(lang, 'label.suggestions')}{colon.rstrip()}")
                 lines.extend(f"• {s.title} [{s.entry_id}]" for s in reply.suggestions)
+            if not reply.quote:
+                lines.append(self.ui(lang, "unknown.paste"))  # a bounce's own lines say what went wrong
             lines.append(self.ui(lang, "unknown.human"))
         elif reply.text:
             lines.append(reply.text)

@@ -58,6 +58,15 @@ async def test_off_topic_gets_dont_know_and_a_human(bot: SupportBot) -> None:
         assert bot.ui("en", "unknown.human") in reply.text
 
 
+async def test_dont_know_asks_for_the_bounces_error_lines_unless_it_has_them(bot: SupportBot) -> None:
+    told = await bot.handle(Inbound(text="Bonjour, pouvez-vous me conseiller un bon restaurant ?"))
+    assert (told.kind, told.language) == ("unknown", "fr")
+    assert bot.ui("fr", "unknown.paste") in told.text
+    pasted = await bot.handle(Inbound(text="550 5.4.6 Hop count exceeded - possible mail loop detected"))
+    assert pasted.kind == "unknown" and pasted.quote
+    assert bot.ui("en", "unknown.paste") not in pasted.text
+
+
 async def test_help_in_every_language(bot: SupportBot) -> None:
     for word, language in (("help", "en"), ("hilfe", "de"), ("aide", "fr"), ("ayuda", "es"), ("nápověda", "cs")):
         reply = await bot.handle(Inbound(text=word, user=f"u-{language}"))

@@ -140,6 +140,9 @@ def test_suggestions_and_unknown_list_the_closest_entries() -> None:
     assert UI("de", "suggest.intro") in shown and "The server refuses to relay" in shown
     unknown = to_blocks(Reply(kind="unknown", language="cs", text="...", suggestions=suggestions, needs_human=True), UI)
     assert UI("cs", "unknown.intro") in "\n".join(texts(unknown))
+    assert UI("cs", "unknown.paste") in "\n".join(texts(unknown))  # no error quoted: ask for its lines
+    quoted = Reply(kind="unknown", language="cs", text="...", quote="554 5.4.6 Hop count exceeded", needs_human=True)
+    assert UI("cs", "unknown.paste") not in "\n".join(texts(to_blocks(quoted, UI)))
 
 
 def test_check_findings_carry_their_evidence_and_the_rest_of_the_text() -> None:
