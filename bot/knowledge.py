@@ -18,7 +18,7 @@ from importlib.resources.abc import Traversable
 from typing import Any
 
 from .errors import KnowledgeError
-from .models import LANGUAGES, STAGES, Entry, Facts, Localized
+from .models import LANGUAGES, NOTICES, STAGES, Entry, Facts, Localized
 from .normalize import fold
 
 __all__ = ["CATEGORIES", "CHECKS", "KINDS", "Knowledge", "Lexicon", "Outside", "PriorityRules", "load_from", "load_knowledge"]
@@ -32,7 +32,7 @@ _ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _WORD = re.compile(r"[^\W\d_]+")
 _CODE = re.compile(r"^(?:[245]\d\d|[245]\.\d{1,3}\.\d{1,3})$")
 _TEXT_FIELDS = ("title", "cause", "fix")
-_ENTRY_KEYS = {"id", "category", "kind", "checks", "codes", "stages", "signatures", *LANGUAGES}
+_ENTRY_KEYS = {"id", "category", "kind", "checks", "codes", "stages", "notice", "on_failure", "signatures", *LANGUAGES}
 _PRIORITIES = ("low", "normal", "high", "urgent")
 
 
@@ -260,6 +260,12 @@ def _load_entry(node: Traversable, facts: Mapping[str, str]) -> Entry:
     bad_stages = [stage for stage in stages if stage not in STAGES]
     if bad_stages or not stages:
         raise KnowledgeError(f"stages must be some of {list(STAGES)}", path=label, entry_id=entry_id)
+    notice = data.get("notice")
+    if notice is not None and notice not in NOTICES:
+        raise KnowledgeError(f"notice must be one of {list(NOTICES)}", path=label, entry_id=entry_id)
+    on_failure = data.get("on_failure")
+    if on_failure is not None and (not isinstance(on_failure, str) or not _ID.match(on_failure) or on_failure == entry_id):
+        raise KnowledgeError("on_failure must be another entry's id", path=label, entry_id=entry_id)
     signatures = _str_tuple(data.get("signatures"), "signatures", label, entry_id)
     texts: list[tuple[str, Localized]] = []
     for language in LANGUAGES:
@@ -295,6 +301,8 @@ def _load_entry(node: Traversable, facts: Mapping[str, str]) -> Entry:
         checks=checks,
         texts=tuple(texts),
         stages=stages,
+        notice=notice,
+        on_failure=on_failure,
     )
 
 
@@ -426,6 +434,14 @@ def load_from(root: Traversable) -> Knowledge:
             raise KnowledgeError(f"duplicate id (also in {seen[entry.id]})", path=node.name, entry_id=entry.id)
         seen[entry.id] = node.name
         entries.append(entry)
+    notices = {entry.id: entry.notice for entry in entries}
+    for entry in entries:
+        if entry.on_failure is not None and notices.get(entry.on_failure, "delay") == "delay":
+            raise KnowledgeError(
+                f"on_failure {entry.on_failure!r} is no entry that explains a returned message",
+                path=seen[entry.id],
+                entry_id=entry.id,
+            )
     ui_nodes = sorted(
         (n for n in root.iterdir() if n.name.startswith("ui") and n.name.endswith(".toml")), key=lambda n: n.name
     )

@@ -71,6 +71,7 @@ _TOP_Q = 3  # an entry is as close as the mean of its 3 closest question phrasin
 _TOP_SIG = 2  # ... and of its 2 closest signatures
 _PAIR_WEIGHT = 0.5  # two adjacent words as one feature, next to the words themselves
 _WRONG_STAGE = 0.3  # an entry whose failure cannot be the reply to the command that failed
+_WRONG_NOTICE = 0.5  # an entry about a delay in a returned message's report, or the reverse
 _QUOTE_SCAN = 20_000
 _FRAME_SCAN = 2_000
 _FRAME_MIN_WORDS = 3
@@ -114,6 +115,8 @@ class Matcher:
         self._signatures = tuple(_quotable(knowledge.entry(entry_id).signatures) for entry_id in self._ids)
         self._questions = {i for i, entry_id in enumerate(self._ids) if knowledge.entry(entry_id).kind == "question"}
         self._stages = tuple(frozenset(knowledge.entry(entry_id).stages) for entry_id in self._ids)
+        self._notices = tuple(knowledge.entry(entry_id).notice for entry_id in self._ids)
+        self._on_failure = tuple(knowledge.entry(entry_id).on_failure for entry_id in self._ids)
         self._outside = len(self._ids)  # index of the "none of these" class, after the entries
         index = index_for(knowledge)
         self._idf = index.idf
@@ -294,7 +297,9 @@ class Matcher:
         else:
             best_sig = self._phrasing_scores(query, "sig")
         stage = _stage(text) if pasted else None
+        notice = _notice(text) if pasted else None
         results: list[tuple[str, float, dict[str, float]]] = []
+        carried: dict[str, tuple[float, dict[str, float]]] = {}
         for entry_index, explained_mass in explained.items():
             parts = {
                 "question": best_q.get(entry_index, 0.0),
@@ -316,8 +321,21 @@ class Matcher:
             score = (score + _W_NB * parts["bayes"]) * credible
             if stage is not None and entry_index < self._outside and stage not in self._stages[entry_index]:
                 score *= _WRONG_STAGE  # refused at MAIL FROM: no recipient was named yet
+            if notice is not None and entry_index < self._outside and self._notices[entry_index] not in (None, notice):
+                # "will retry" is no expired message; "returned for good" no server still being retried,
+                # and the reason it failed tells which entry explains the returned message
+                successor = self._on_failure[entry_index] if notice == "failure" else None
+                if successor is not None and score > carried.get(successor, (0.0, parts))[0]:
+                    carried[successor] = (score, parts)
+                score *= _WRONG_NOTICE
             label = self._ids[entry_index] if entry_index < self._outside else OUTSIDE
             results.append((label, score, parts))
+        for successor, (score, parts) in carried.items():
+            own = next((i for i, (label, _, _) in enumerate(results) if label == successor), None)
+            if own is None:
+                results.append((successor, score, parts))
+            elif results[own][1] < score:
+                results[own] = (successor, score, parts)
         results.sort(key=lambda item: item[1], reverse=True)
         return results
 
@@ -437,6 +455,32 @@ def _stage(text: str) -> str | None:
     """The one SMTP stage whose reply a report quotes (``"mail"``, ...), or None when it names none or several."""
     found = {_STAGE_NAMES[m.group(1).lower()] for m in _STAGE.finditer(text[:_QUOTE_SCAN])}
     return found.pop() if len(found) == 1 else None
+
+
+# what a report says of its message: a delay warning (checked first: "You'll be notified if
+# the delivery fails permanently" is a promise, not the failure) or the message returned for good
+_DELAY = re.compile(
+    r"action:\s*delayed|will[- ]retry|will be retried|warning (?:message )?only|\(delay\)|delivery (?:has been )?delayed|"
+    r"not (?:yet )?been delivered yet|has not yet been delivered|still trying|keep trying|temporary problem|"
+    r"will try (?:again|to deliver)|delay(?:ed)? (?:notification|notice)",
+    re.IGNORECASE,
+)
+_FAILURE = re.compile(
+    r"action:\s*failed|permanent|fatal|given up|giving up|not going to try again|"
+    r"(?:removed|deleted) from (?:the )?(?:mail )?queue|returned to sender|undeliverable|retry timeout exceeded|"
+    r"could not be delivered for \d",
+    re.IGNORECASE,
+)
+
+
+def _notice(text: str) -> str | None:
+    """``"delay"`` for a report whose message is still retried, ``"failure"`` for one returned, else None."""
+    head = text[:_QUOTE_SCAN]
+    if _DELAY.search(head):
+        return "delay"
+    if _FAILURE.search(head):
+        return "failure"
+    return None
 
 
 def _segments(text: str) -> list[str]:

@@ -20,6 +20,9 @@ Verdict = Literal["ok", "problem", "unknown"]
 STAGES = ("connect", "helo", "auth", "mail", "rcpt", "data")
 """The SMTP session's stages, in order, as an entry's ``stages`` name them."""
 
+NOTICES = ("delay", "failure")
+"""What a delivery report says of its message: still being retried, or returned for good."""
+
 
 @dataclass(frozen=True, slots=True)
 class Inbound:
@@ -78,6 +81,10 @@ class Entry:
         texts: language code -> :class:`Localized`.
         stages: the SMTP commands whose reply can carry this failure (``"mail"``, ``"rcpt"``,
             ...); a recipient that does not exist is never the reply to MAIL FROM.
+        notice: the one kind of report this entry explains, ``"delay"`` (the server still
+            retries) or ``"failure"`` (the message came back), or None for either.
+        on_failure: the entry that explains this failure once the message came back for good
+            (an unreachable server, given up after the queue time), or None.
     """
 
     id: str
@@ -88,6 +95,8 @@ class Entry:
     checks: tuple[str, ...]
     texts: tuple[tuple[str, Localized], ...]
     stages: tuple[str, ...] = STAGES
+    notice: str | None = None
+    on_failure: str | None = None
 
     def text(self, language: str) -> Localized:
         for code, localized in self.texts:

@@ -135,6 +135,35 @@ def test_unknown_smtp_stage_is_refused(tmp_path: Path) -> None:
     assert caught.value.entry_id == "remote-user-unknown"
 
 
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ('notice = "delay"', 'notice = "bounced"', "notice must be"),
+        ('on_failure = "queue-expired"', 'on_failure = "no-such-entry"', "on_failure"),
+        # the entry it hands over to must explain a returned message, not a delay (itself)
+        ('on_failure = "queue-expired"', 'on_failure = "remote-smtp-unreachable"', "on_failure"),
+    ],
+)
+def test_bad_notice_or_successor_is_refused(tmp_path: Path, old: str, new: str, message: str) -> None:
+    copy = _broken_copy(tmp_path)
+    path = copy / "entries" / "remote-smtp-unreachable.toml"
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new), encoding="utf-8")
+    with pytest.raises(KnowledgeError, match=message) as caught:
+        load_from(copy)
+    assert caught.value.entry_id == "remote-smtp-unreachable"
+
+
+def test_a_successor_that_explains_a_delay_is_refused(tmp_path: Path) -> None:
+    copy = _broken_copy(tmp_path)
+    path = copy / "entries" / "queue-expired.toml"
+    path.write_text(path.read_text(encoding="utf-8").replace('notice = "failure"', 'notice = "delay"'), encoding="utf-8")
+    with pytest.raises(KnowledgeError, match="on_failure 'queue-expired'") as caught:
+        load_from(copy)
+    assert caught.value.entry_id == "remote-smtp-unreachable"
+
+
 def test_ui_key_missing_in_a_language_is_refused(tmp_path: Path) -> None:
     copy = _broken_copy(tmp_path)
     path = copy / "ui.toml"

@@ -148,6 +148,32 @@ def test_a_refusal_of_mail_from_is_never_about_the_recipient(matcher: Matcher, e
     assert to_sender.entry_id not in {"remote-user-unknown", "remote-domain-not-found"}
 
 
+def test_a_server_that_never_answered_is_a_delay_until_the_message_comes_back(matcher: Matcher) -> None:
+    failure = "<ops@shop.example>: connect to mx.shop.example[203.0.113.8]:25: Connection timed out"
+    warning = (
+        "This is the mail system at host out.mail.example.\n"
+        "####################################################################\n"
+        "# THIS IS A WARNING ONLY.  YOU DO NOT NEED TO RESEND YOUR MESSAGE. #\n"
+        "####################################################################\n"
+        "Your message could not be delivered for more than 3 hour(s). It will be retried until it is 1 day(s) old.\n"
+        f"{failure}\n"
+        "Action: delayed\n"
+        "Status: 4.4.1"
+    )
+    returned = (
+        "This is the mail system at host out.mail.example.\n"
+        "I'm sorry to have to inform you that your message could not be delivered to one or more recipients.\n"
+        f"{failure}\n"
+        "Action: failed\n"
+        "Status: 4.4.1"
+    )
+    still_retried = matcher.match(warning)
+    assert (still_retried.outcome, still_retried.entry_id) == ("answer", "remote-smtp-unreachable")
+    # the same failure in a report that returns the message: the server gave up, the queue time is over
+    given_up = matcher.match(returned)
+    assert (given_up.outcome, given_up.entry_id) == ("answer", "queue-expired")
+
+
 def test_variable_parts_do_not_change_the_match(matcher: Matcher) -> None:
     one = matcher.match("<anna@firma-eins.cz>: host mx1.firma-eins.cz[198.51.100.7] said: 550 5.1.1 user unknown")
     two = matcher.match("<petr@jina.example>: host mail.jina.example[203.0.113.250] said: 550 5.1.1 user unknown")
