@@ -34,7 +34,7 @@ from rapidfuzz import fuzz, process
 
 from .index import FUZZY_MIN_LEN, index_for, pairs
 from .knowledge import Knowledge
-from .normalize import own_words, stem, words
+from .normalize import fold, own_words, stem, words
 
 __all__ = ["OUTSIDE", "Match", "Matcher", "Outcome", "calibrate"]
 
@@ -74,8 +74,8 @@ _WRONG_STAGE = 0.3  # an entry whose failure cannot be the reply to the command 
 _WRONG_NOTICE = 0.5  # an entry about a delay in a returned message's report, or the reverse
 _QUOTE_SCAN = 20_000
 _FRAME_SCAN = 2_000
-_FRAME_MIN_WORDS = 3
-_FRAME_SHARE = 0.8  # a paste this much made of a report's frame is a report, cause or none
+_FRAME_MIN_CHARS = 25  # "Status" or "The mail system" could be anybody's words; a longer frame line is not
+_FRAME_CUTOFF = 90.0
 _QUOTE_CUTOFF = 72.0
 _QUOTE_MIN_CHARS = 40
 _QUOTE_SLACK = 8.0
@@ -129,6 +129,7 @@ class Matcher:
         self._nb_totals, self._nb_log = index.nb_totals, index.nb_log
         self._words_by_head = index.words_by_head
         self._boilerplate = index.boilerplate
+        self._frame_lines = tuple(fold(line).lower() for line in knowledge.lexicon.boilerplate if len(line) >= _FRAME_MIN_CHARS)
         self._nearest = functools.lru_cache(maxsize=20_000)(self._nearest_uncached)
 
     def _nearest_uncached(self, word: str) -> str | None:
@@ -187,9 +188,10 @@ class Matcher:
         """True for a delivery report or an SMTP reply, and for a report's frame pasted without its cause."""
         if _looks_like_report(text):
             return True
-        found = [stem(word) for word in words(text[:_FRAME_SCAN]) if word not in self._stopwords]
-        framed = sum(tok in self._boilerplate for tok in found)
-        return len(found) >= _FRAME_MIN_WORDS and framed >= _FRAME_SHARE * len(found)
+        head = fold(text[:_FRAME_SCAN]).lower()
+        # one of the frame's own lines, nearly verbatim: "what is the mail server address" shares
+        # its words with the frame, but no line of it
+        return process.extractOne(head, self._frame_lines, scorer=fuzz.partial_ratio, score_cutoff=_FRAME_CUTOFF) is not None
 
     def _naive_bayes(self, query: dict[str, float]) -> dict[int, float]:
         """Per entry, its naive Bayes posterior for the query's distinctive words (flat prior).
