@@ -260,9 +260,13 @@ class Matcher:
             scores[self._outside] = max(values[self._outside])
         return scores
 
-    def scores(self, text: str) -> list[tuple[str, float, dict[str, float]]]:
-        """Every entry's score with its parts, best first (for evaluation and debugging)."""
-        pasted = self._is_report(text)
+    def scores(self, text: str, *, pasted: bool | None = None) -> list[tuple[str, float, dict[str, float]]]:
+        """Every entry's score with its parts, best first (for evaluation and debugging).
+
+        ``pasted``: whether ``text`` is a delivery report, when the caller already knows.
+        """
+        if pasted is None:
+            pasted = self._is_report(text)
         query = self._query(text, report=pasted)
         q_mass = sum(query.values())
         if q_mass <= 0:
@@ -358,7 +362,7 @@ class Matcher:
             for group in (1 if m.group(1) is not None else 2,)
             if len(m.group(group).strip()) >= 8
         ]
-        found_spans: list[tuple[float, int, int]] = []
+        found_spans: list[tuple[float, int, int, str]] = []
         for offset, part in [*marked, (0, haystack)]:
             found_spans = self._alignments(self._signatures[index], part, offset)
             if found_spans:
@@ -367,9 +371,11 @@ class Matcher:
             return None
         # of the close alignments, the longest: "Recipient address rejected: User unknown"
         # rather than "User unknown"
-        top_score = max(score for score, _, _ in found_spans)
-        _, first, last = max((e - b, b, e) for score, b, e in found_spans if score >= top_score - _QUOTE_SLACK)
-        start, end = _widen(haystack, first, last)
+        top_score = max(score for score, _, _, _ in found_spans)
+        _, first, last, needle = max(
+            (e - b, b, e, signature) for score, b, e, signature in found_spans if score >= top_score - _QUOTE_SLACK
+        )
+        start, end = _trim(haystack, *_widen(haystack, first, last), needle)
         leading = _LEADING.search(haystack, max(0, start - _LEADING_SCAN), start)
         if leading is not None and leading.group(0).strip():
             start = leading.start()  # the codes and the address in front of the words belong to the quote
@@ -377,10 +383,10 @@ class Matcher:
         return quoted if len(quoted) <= 300 else quoted[:297] + "..."
 
     @staticmethod
-    def _alignments(signatures: tuple[str, ...], part: str, offset: int) -> list[tuple[float, int, int]]:
-        """(score, start, end) of each signature aligned closely enough within ``part``."""
+    def _alignments(signatures: tuple[str, ...], part: str, offset: int) -> list[tuple[float, int, int, str]]:
+        """(score, start, end, signature) of each signature aligned closely enough within ``part``."""
         folded = part.lower()
-        spans: list[tuple[float, int, int]] = []
+        spans: list[tuple[float, int, int, str]] = []
         for signature in signatures:
             needle = signature.lower()
             found = fuzz.partial_ratio_alignment(needle, folded, score_cutoff=_QUOTE_CUTOFF)
@@ -390,7 +396,9 @@ class Matcher:
             whole_part = span >= 0.9 * len(folded.strip()) and span >= 15 and found.score >= 90
             if span < min(0.6 * len(needle), _QUOTE_MIN_CHARS) and not whole_part:
                 continue
-            spans.append((found.score, offset + found.dest_start, offset + found.dest_end))
+            if len(needle) > len(folded) and not whole_part:
+                continue  # a signature longer than the text aligns all of it, the person's words too
+            spans.append((found.score, offset + found.dest_start, offset + found.dest_end, signature))
         return spans
 
     def match(self, text: str) -> Match:
@@ -400,10 +408,11 @@ class Matcher:
             A :class:`Match`; ``outcome`` is ``answer`` only when the confidence reaches
             the answer threshold.
         """
-        scored = self.scores(text)
+        pasted = self._is_report(text)
+        scored = self.scores(text, pasted=pasted)
         if not scored:
             return Match("unknown", None, 0.0, ())
-        report = self._is_report(text) and not _asks(text)
+        report = pasted and not _asks(text)
         top = scored[0][1]
         runner_up = scored[1][1] if len(scored) > 1 else 0.0
         confidence = calibrate(top, runner_up, report=report)
@@ -544,9 +553,58 @@ def _widen(text: str, start: int, end: int) -> tuple[int, int]:
     closing = re.match(r"[^\S\n]{0,3}>", text[end:])
     if closing and "<" in text[start:end]:
         end += closing.end()  # keep an address's closing bracket, and any space before it
+    for opening, close in ("[]", "()"):
+        if text[end : end + 1] == close and text.count(opening, start, end) > text.count(close, start, end):
+            end += 1  # "[Message=InfoDomainNonexistent]": the bracket the error opened
     following = re.match(r"[^\S\n]{0,2}<[^<>\n]{1,254}>", text[end:])
     if following and text[start:end].rstrip().endswith(":"):
         end += following.end()  # "MAIL FROM: <info@example.net >": the address is the evidence
+    return start, end
+
+
+_QUOTES = "'\"«»„“”"
+_CODE_START = re.compile(r"(?<![\w.#-])(?:[245]\d\d(?=[\s\-:,;)\]]|$)|#?[245]\.\d{1,3}\.\d{1,3}(?![\d]|\.\d))")
+_SENTENCE_END = re.compile(r"[.?!](?=\s)")
+_EDGE_MATCH = 75.0
+
+
+def _trim(text: str, start: int, end: int, signature: str) -> tuple[int, int]:
+    """Cut an alignment back to the error where it ran on into the person's words around it.
+
+    A character alignment spans as much text as its signature is long: "ie 421 4.7.0 ...
+    complaints. ca va" for "yahoo nous renvoie 421 4.7.0 ... complaints. ca va passer ?".
+    It is cut at the error's own edges (its status code, a quotation mark, the end of a
+    sentence) when no word beyond that edge is a word of the signature.
+    """
+    known = set(re.findall(r"[^\W\d_]+", signature.lower()))
+
+    def foreign(part: str) -> bool:
+        found = re.findall(r"[^\W\d_]+", part.lower())
+        return bool(found) and all(
+            word not in known and process.extractOne(word, known, scorer=fuzz.ratio, score_cutoff=_EDGE_MATCH) is None
+            for word in found
+        )
+
+    def quotes(part: str) -> list[int]:
+        # a quotation mark, not the apostrophe of "can't"
+        return [
+            k for k, char in enumerate(part)
+            if char in _QUOTES and not (char == "'" and part[k - 1 : k].isalpha() and part[k + 1 : k + 2].isalpha())
+        ]
+
+    span = text[start:end]
+    code = _CODE_START.search(span)
+    quote = next(iter(quotes(span)), None)
+    head = min((k for k in (code.start() if code else None, quote) if k is not None), default=None)
+    if head is not None and head > 0 and foreign(span[:head]):
+        start += head + (1 if head == quote else 0)
+        span = text[start:end]
+    closing = quotes(span)
+    for tail in sorted([*closing, *(m.end() for m in _SENTENCE_END.finditer(span))]):
+        rest = span[tail:]
+        if tail > 0 and (foreign(rest) or (tail in closing and not rest[1:].strip(" .,;:!?"))):
+            end = start + tail
+            break
     return start, end
 
 

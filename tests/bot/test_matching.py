@@ -282,6 +282,24 @@ def test_ranked_confidences_never_rise_and_unknown_is_never_sure(matcher: Matche
         assert all(confidence < matcher.answer_threshold for confidence in confidences)
 
 
+@pytest.mark.parametrize(
+    ("text", "quote"),
+    [
+        # a signature longer than the text aligned all of it, the person's words too
+        ("Seznam nám vrací 421 4.7.0 Try again later, closing connection. Co s tím?",
+         "421 4.7.0 Try again later, closing connection."),
+        ("pourquoi 'Sorry, that domain isn't allowed to be relayed thru this MTA' quand j'envoie ?",
+         "Sorry, that domain isn't allowed to be relayed thru this MTA"),
+        ('Kunde bekommt "552 5.2.2 <anna@firma.example>: Mailbox full" - was tun?',
+         "552 5.2.2 <anna@firma.example>: Mailbox full"),
+    ],
+)
+def test_the_quote_stops_where_the_persons_words_begin(matcher: Matcher, text: str, quote: str) -> None:
+    found = matcher.match(text)
+    assert found.entry_id is not None
+    assert matcher.quote(text, found.entry_id) == quote
+
+
 async def test_a_settings_question_quotes_no_error_and_keeps_its_language(bot: SupportBot) -> None:
     # "Servidor de correo entrante (POP3)" is a client label among pop3-settings' signatures
     reply = await bot.handle(Inbound(text="servidor de correo entrante pop?"))
