@@ -53,12 +53,23 @@ _MARKERS: dict[str, frozenset[str]] = {
     ),
     "fr": frozenset(
         "je ne pas mon ma mes pourquoi comment merci bonjour est les des avec une arrive tous c'est quoi "
-        "nous vous client sont pour mais aussi rien depuis chez qu'il est-ce".split()
+        "nous vous sont pour mais aussi rien depuis chez qu'il est-ce".split()
     ),
     "es": frozenset(
         "puedo mis por como gracias hola los las con una llega tengo para cuenta usuario sirve "
-        "puede teneis tenemos cliente pero tambien porque estan hay muy desde cuando donde hace sale".split()
+        "puede teneis tenemos cliente pero tambien porque estan hay muy desde cuando donde hace sale "
+        "dice rechazado rebota devuelve".split()
     ),
+}
+
+
+# Letters that of the five languages only one writes: a word with one gives its language away
+# ("heißt", "ñ", "přes"). Checked before folding, which would erase most of them.
+_LETTER_CUES: dict[str, frozenset[str]] = {
+    "cs": frozenset("řůěňťď"),
+    "de": frozenset("ßäö"),
+    "fr": frozenset("çœèêàùûîôë"),
+    "es": frozenset("ñ¿¡"),
 }
 
 
@@ -106,12 +117,7 @@ def detect(
     if ignore:
         own = " ".join(word for word in own.split() if fold(word).strip(".,;:!?()'\"") not in ignore)
     words = _LETTERS.findall(own)
-    folded = [fold(w) for w in words]
-    markers = _marker_counts(folded)
-    if vocabulary:
-        # words only one language's texts in the knowledge base use ("postfach", "buzon")
-        for code, words_of in vocabulary.items():
-            markers[code] = markers.get(code, 0) + sum(1 for w in folded if w in words_of)
+    markers = _markers(own, words, vocabulary)
     if len(words) < MIN_WORDS:
         # too little for statistics: a give-away word ("Hallo", "merci") decides, or nothing
         marked = [code for code, count in markers.items() if count == max(markers.values()) and count > 0]
@@ -120,18 +126,53 @@ def detect(
     weight = 0.6 if len(words) <= 6 else 0.3
     scores = {code: weight * count for code, count in markers.items()}
     if words:
-        detector = _factory().create()
-        detector.append(own)
-        try:
-            for guess in detector.get_probabilities():
-                scores[str(guess.lang)] += float(guess.prob)
-        except LangDetectException:
-            pass
+        for code, probability in _langdetect(own).items():
+            scores[code] += probability
     best = max(scores, key=lambda code: scores[code])
     ranked = sorted(scores.values(), reverse=True)
     if ranked[0] <= 0 or ranked[0] == ranked[1]:
         return Detection(None, 0.0, len(words))
+    if best == "en":
+        # English may be the rest of a pasted error ("..., the sending IP is listed. c'est
+        # grave ?"): without its English clauses, do the words give another language away?
+        clauses = [_LETTERS.findall(clause) for clause in _CLAUSE.split(own)]
+        rest = [w for clause in clauses if not any(fold(w) in _MARKERS["en"] for w in clause) for w in clause]
+        others = {code: count for code, count in _markers(" ".join(rest), rest, vocabulary).items() if code != "en"}
+        top = max(others.values(), default=0)
+        if top > 0 and list(others.values()).count(top) == 1:
+            other = max(others, key=lambda code: others[code])
+            if _langdetect(" ".join(rest)).get(other, 0.0) >= _OTHER_MIN:  # and the statistics agree
+                return Detection(other, min(1.0, ranked[0]), len(words))
     return Detection(best, min(1.0, ranked[0]), len(words))
+
+
+_CLAUSE = re.compile(r"[.,;:!?]+")
+_OTHER_MIN = 0.7
+
+
+def _langdetect(text: str) -> dict[str, float]:
+    """langdetect's probabilities over the five languages, empty when it finds no features."""
+    detector = _factory().create()
+    detector.append(text)
+    try:
+        return {str(guess.lang): float(guess.prob) for guess in detector.get_probabilities()}
+    except LangDetectException:
+        return {}
+
+
+def _markers(own: str, words: list[str], vocabulary: Mapping[str, frozenset[str]] | None) -> dict[str, int]:
+    """Per language, how many of ``words`` give it away: its function words, its own letters,
+    and the words only its texts in the knowledge base use."""
+    folded = [fold(w) for w in words]
+    markers = _marker_counts(folded)
+    lowered = [w.lower() for w in words] + (["¿"] if "¿" in own else []) + (["¡"] if "¡" in own else [])
+    for code, letters in _LETTER_CUES.items():
+        markers[code] += sum(1 for w in lowered if not letters.isdisjoint(w))
+    if vocabulary:
+        # words only one language's texts in the knowledge base use ("postfach", "buzon")
+        for code, words_of in vocabulary.items():
+            markers[code] = markers.get(code, 0) + sum(1 for w in folded if w in words_of)
+    return markers
 
 
 def locale_language(locale: str | None) -> str | None:

@@ -263,6 +263,37 @@ def _looks_pasted(line: str) -> bool:
     return markers >= 2 or (markers >= 1 and english >= 2 and english * 4 >= words)
 
 
+_CLOSING = {"'": "'", '"': '"', "«": "»", "„": "“", "“": "”"}
+
+
+def _around_code(line: str) -> list[str]:
+    """The person's words around an error quoted inline from its status code on.
+
+    "Gmail dice 550 5.7.26 Unauthenticated email ..." keeps "Gmail dice"; "Gmail renvoie
+    '550 5.7.26 ... policy' sur nos mails" keeps the words before and after the quotes.
+    """
+    code = _BASIC.search(line) or _ENHANCED.search(line)
+    if code is None:
+        return []
+    head = line[: code.start()].rstrip()
+    parts = []
+    opening = head[-1:] if head[-1:] in _CLOSING else ""
+    head = head.rstrip("'\"«„“:").rstrip()
+    if head and not _looks_pasted(head):
+        parts.append(head)
+    if opening:
+        end = line.rfind(_CLOSING[opening])
+        tail = line[end + 1 :].strip() if end > code.start() else ""
+    else:
+        # unquoted, the error runs on after its code; a sentence after it is the person's again
+        # only when it is not English, as "dostávám 550 když posílám" or "... ça va passer ?" are
+        sentences = re.split(r"(?<=[.!?])\s+", line[code.end() :].strip())
+        tail = " ".join(part for part in sentences if not _ENGLISH_FUNCTION.search(fold(part).lower()))
+    if tail and not _looks_pasted(tail):
+        parts.append(tail)
+    return parts
+
+
 def own_words(text: str) -> str:
     """What the person wrote in their own words: pasted errors, logs and quotes removed.
 
@@ -279,6 +310,11 @@ def own_words(text: str) -> str:
             head = re.split(r":\s|\s[-–]\s", line, maxsplit=1)[0]
             if head != line and not _looks_pasted(head):
                 kept.append(head)
+            else:
+                kept.extend(_around_code(line))
+            continue
+        if _ENHANCED.search(line) or _BASIC.search(line):
+            kept.extend(_around_code(line))  # "Gmail dice 550 5.7.26 Unauthenticated email from ..."
             continue
         kept.append(line)
     own = _TOO_LONG.sub(" ", " ".join(kept))

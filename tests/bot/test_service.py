@@ -165,6 +165,14 @@ def test_every_ui_string_renders_in_every_language(bot: SupportBot) -> None:
         ("does your smtp support AUTH LOGIN on 587?", "en"),
         ("Ahoj, newsletter se vrátil s `550 5.1.1 user unknown`, co s tím?", "cs"),
         ("Hola, el correo vuelve con: 552 5.2.2 mailbox full, ¿qué hago?", "es"),
+        # the error inline, from its status code on, with no colon or quotes to set it apart
+        ("Outlook dice 554 5.7.1 Service unavailable; Client host [198.51.100.7] blocked using bl.example.net", "es"),
+        ("orange me renvoie 550 5.7.1 Service refused, the sending IP is listed. c'est grave ?", "fr"),
+        ("Gmail meldet 'Recipient address rejected: User unknown in virtual mailbox table' bei einem Kunden", "de"),
+        # a few words of one's own: a letter only one of the five languages writes decides
+        ("Was heißt 'Relay access denied'?", "de"),
+        ("¿'Relay access denied'?", "es"),
+        ("Proč 'Relay access denied'?", "cs"),
     ],
 )
 async def test_pasted_english_and_jargon_do_not_decide_the_language(bot: SupportBot, text: str, language: str) -> None:
