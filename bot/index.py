@@ -99,7 +99,7 @@ def build(knowledge: Knowledge) -> Index:
         counts: dict[str, float] = defaultdict(float)
         texts = _entry_texts(knowledge.entry(ids[index])) if index < outside else _outside_texts(knowledge)
         for text, kind, weight in texts:
-            found = words(text)
+            found = words(knowledge.lexicon.canonical(text))
             stems = [stem(word) for word in found]
             toks = stems + pairs([tok for word, tok in zip(found, stems, strict=True) if word not in stopwords])
             known.update(WORD.findall(fold(text)))
@@ -199,7 +199,9 @@ def fingerprint(knowledge: Knowledge) -> str:
     for entry in knowledge.entries:
         digest.update(repr((entry.id, entry.codes, entry.signatures, entry.texts)).encode())
     lexicon, outside = knowledge.lexicon, knowledge.outside
-    digest.update(repr((sorted(lexicon.stopwords), lexicon.boilerplate, outside.signatures, outside.questions)).encode())
+    digest.update(
+        repr((sorted(lexicon.stopwords), lexicon.boilerplate, lexicon.variants, outside.signatures, outside.questions)).encode()
+    )
     return digest.hexdigest()[:32]
 
 

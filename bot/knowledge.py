@@ -65,11 +65,31 @@ class Lexicon:
         stopwords: folded function words of the five languages.
         boilerplate: the frame lines delivery reports put around their cause.
         jargon: folded technical words every language borrows (skipped by language detection).
+        variants: (phrase, word) pairs: the matcher reads the phrase as the word
+            ("not reachable" as "unreachable"), in the knowledge base and in messages alike.
     """
 
     stopwords: frozenset[str]
     boilerplate: tuple[str, ...]
     jargon: frozenset[str] = frozenset()
+    variants: tuple[tuple[str, str], ...] = ()
+
+    def canonical(self, text: str) -> str:
+        """``text`` with each variant phrase replaced by its word."""
+        if not self.variants:
+            return text
+        pattern, words = _variant_pattern(self.variants)
+        return pattern.sub(lambda found: words[" ".join(found.group(0).lower().split())], text)
+
+
+@functools.lru_cache(maxsize=8)
+def _variant_pattern(variants: tuple[tuple[str, str], ...]) -> tuple[re.Pattern[str], dict[str, str]]:
+    phrases = sorted((phrase for phrase, _ in variants), key=len, reverse=True)
+    pattern = re.compile(
+        r"(?<!\w)(?:" + "|".join(r"\s+".join(map(re.escape, p.split())) for p in phrases) + r")(?!\w)",
+        re.IGNORECASE,
+    )
+    return pattern, {" ".join(phrase.lower().split()): word for phrase, word in variants}
 
 
 @dataclass(frozen=True, slots=True)
@@ -388,10 +408,20 @@ def _load_lexicon(node: Traversable | None) -> Lexicon:
     jargon = data.get("jargon", {}).get("words", "")
     if not isinstance(jargon, str):
         raise KnowledgeError("[jargon] words must be a string of words", path=label)
+    table = data.get("variants", {})
+    if not isinstance(table, dict):
+        raise KnowledgeError("[variants] must map a word to the phrases read as it", path=label)
+    variants: list[tuple[str, str]] = []
+    for word, phrases in table.items():
+        found = _str_tuple(phrases, f"variants.{word}", label, None)
+        if not word.strip() or len(word.split()) != 1 or not all(len(p.split()) >= 2 for p in found):
+            raise KnowledgeError(f"[variants] {word!r}: one word, read for phrases of two words or more", path=label)
+        variants.extend((phrase, word) for phrase in found)
     return Lexicon(
         words,
         _str_tuple(lines, "boilerplate.lines", label, None) if lines else (),
         frozenset(fold(word) for word in jargon.split()),
+        tuple(variants),
     )
 
 

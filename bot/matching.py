@@ -112,6 +112,7 @@ class Matcher:
         self.suggest_threshold = suggest_threshold
         self._ids = knowledge.ids
         self._stopwords = knowledge.lexicon.stopwords
+        self._canonical = knowledge.lexicon.canonical
         self._signatures = tuple(_quotable(knowledge.entry(entry_id).signatures) for entry_id in self._ids)
         self._questions = {i for i, entry_id in enumerate(self._ids) if knowledge.entry(entry_id).kind == "question"}
         self._stages = tuple(frozenset(knowledge.entry(entry_id).stages) for entry_id in self._ids)
@@ -148,7 +149,7 @@ class Matcher:
         weights: dict[str, float] = {}
         sequence: list[str] = []
         lookups = 0
-        for word in words(text)[: _MAX_QUERY_TOKENS * 4]:
+        for word in words(self._canonical(text))[: _MAX_QUERY_TOKENS * 4]:
             if word in self._stopwords:
                 continue
             tok = stem(word)

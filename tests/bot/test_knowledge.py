@@ -164,6 +164,28 @@ def test_a_successor_that_explains_a_delay_is_refused(tmp_path: Path) -> None:
     assert caught.value.entry_id == "remote-smtp-unreachable"
 
 
+@pytest.mark.parametrize(
+    "variants",
+    ['"not reachable" = ["unreachable"]', 'unreachable = ["unreachable"]', 'unreachable = "not reachable"'],
+)
+def test_a_variant_must_be_a_phrase_read_as_one_word(tmp_path: Path, variants: str) -> None:
+    copy = _broken_copy(tmp_path)
+    path = copy / "lexicon.toml"
+    text = path.read_text(encoding="utf-8")
+    start = text.index("[variants]")
+    end = text.index("\n[", start + 1) + 1
+    path.write_text(text[:start] + "[variants]\n" + variants + "\n\n" + text[end:], encoding="utf-8")
+    with pytest.raises(KnowledgeError, match="variants"):
+        load_from(copy)
+
+
+def test_a_variant_phrase_reads_as_its_word(knowledge: Knowledge) -> None:
+    canonical = knowledge.lexicon.canonical
+    assert canonical("Host NOT\n  reachable.") == "Host unreachable."
+    assert canonical("not reachable yet, cannot reachable") == "unreachable yet, cannot reachable"
+    assert canonical("knot reachable") == "knot reachable"  # whole words only
+
+
 def test_ui_key_missing_in_a_language_is_refused(tmp_path: Path) -> None:
     copy = _broken_copy(tmp_path)
     path = copy / "ui.toml"

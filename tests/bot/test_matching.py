@@ -174,6 +174,13 @@ def test_a_server_that_never_answered_is_a_delay_until_the_message_comes_back(ma
     assert (given_up.outcome, given_up.entry_id) == ("answer", "queue-expired")
 
 
+@pytest.mark.parametrize("text", ["Error, ERROR_CODE :421, Host not reachable.", "451 the domain is not reachable, will retry"])
+def test_not_reachable_is_unreachable(matcher: Matcher, text: str) -> None:
+    # no signature says "not reachable": the lexicon's variants read it as "unreachable"
+    found = matcher.match(text)
+    assert (found.outcome, found.entry_id) == ("answer", "remote-smtp-unreachable")
+
+
 def test_variable_parts_do_not_change_the_match(matcher: Matcher) -> None:
     one = matcher.match("<anna@firma-eins.cz>: host mx1.firma-eins.cz[198.51.100.7] said: 550 5.1.1 user unknown")
     two = matcher.match("<petr@jina.example>: host mail.jina.example[203.0.113.250] said: 550 5.1.1 user unknown")
