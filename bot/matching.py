@@ -364,9 +364,11 @@ class Matcher:
             if len(m.group(group).strip()) >= 8
         ]
         found_spans: list[tuple[float, int, int, str]] = []
+        bounds = (0, len(haystack))
         for offset, part in [*marked, (0, haystack)]:
             found_spans = self._alignments(self._signatures[index], part, offset)
             if found_spans:
+                bounds = (offset, offset + len(part))
                 break
         if not found_spans:
             return None
@@ -376,11 +378,14 @@ class Matcher:
         _, first, last, needle = max(
             (e - b, b, e, signature) for score, b, e, signature in found_spans if score >= top_score - _QUOTE_SLACK
         )
-        start, end = _trim(haystack, *_widen(haystack, first, last), needle)
+        start, end = _trim(haystack, *_line(haystack, *_widen(haystack, first, last), bounds), needle)
+        frame = _IN_REPLY.search(haystack, start, end)
+        if frame is not None:
+            end = frame.start()  # Postfix's "(in reply to RCPT TO command)" is the frame's
         leading = _LEADING.search(haystack, max(0, start - _LEADING_SCAN), start)
         if leading is not None and leading.group(0).strip():
             start = leading.start()  # the codes and the address in front of the words belong to the quote
-        quoted = " ".join(haystack[start:end].split()).lstrip("`>\"' ").rstrip("`\"' ")
+        quoted = " ".join(haystack[start:end].split()).lstrip("`>\"' ").rstrip("`\"' ,;\\")
         return quoted if len(quoted) <= 300 else quoted[:297] + "..."
 
     @staticmethod
@@ -543,6 +548,57 @@ _LEADING = re.compile(rf"(?<![\w.]){_CODES}(?:{_ADDRESS})?(?:[A-Za-z][A-Za-z ]{{
 _LEADING_SCAN = 400
 
 
+_IN_REPLY = re.compile(r"\s*\(?in reply to (?:end of )?[a-z ]*command\)?", re.IGNORECASE)
+_CONTINUED = 3  # wrapped lines (indented) that continue the error's line
+
+
+def _line(text: str, start: int, end: int, bounds: tuple[int, int]) -> tuple[int, int]:
+    """Grow an alignment to the error's whole line, from its status code or opening quote.
+
+    A signature matches a part of the error ("DMARC", "zen.spamhaus.org"); the quote is the
+    line it stands in: from a quotation mark that opens before it, else from the line's
+    first status code, else where the alignment began; to the end of the line and of the
+    indented lines that continue it. :func:`_trim` then cuts the person's words off.
+    """
+    low, high = bounds
+    line_start = max(low, text.rfind("\n", 0, start) + 1)
+    line_end = text.find("\n", end)
+    line_end = high if line_end < 0 else min(line_end, high)
+    for _ in range(_CONTINUED):
+        if line_end >= high or not text[line_end + 1 : line_end + 2].isspace() or text[line_end + 1 : line_end + 2] == "\n":
+            break
+        following = text.find("\n", line_end + 1)
+        line_end = high if following < 0 else min(following, high)
+    head = text[line_start : start + 1]  # the alignment may begin on its opening quotation mark
+    opening = [k for k, char in enumerate(head) if char in "\"«„“" or (
+        char == "'" and not (head[k - 1 : k].isalpha() and head[k + 1 : k + 2].isalpha()))]
+    code = _CODE_START.search(text, line_start, end)  # one that begins before the alignment does
+    code = code if code is not None and code.start() <= start else None
+    last = head[opening[-1]] if opening else ""
+    if last in _CLOSING_QUOTE:
+        unclosed = _CLOSING_QUOTE[last] not in head[opening[-1] :]
+    else:
+        unclosed = bool(last) and sum(head[k] == last for k in opening) % 2 == 1
+    if unclosed:
+        # the last quotation mark opens (an odd one of its kind), not closes "'TLS ...' mean ..."
+        new_start = line_start + opening[-1] + 1
+        close = _CLOSING_QUOTE.get(head[opening[-1]], head[opening[-1]])
+        closing = next(
+            (
+                k for k in range(new_start, line_end)
+                if text[k] == close and not (close == "'" and text[k - 1].isalpha() and text[k + 1 : k + 2].isalpha())
+            ),
+            line_end,
+        )
+        return new_start, closing
+    if code is not None:
+        return code.start(), line_end
+    return start, end  # no code and no quotation mark: nothing says where the error line begins
+
+
+_CLOSING_QUOTE = {"«": "»", "„": "“", "“": "”"}
+
+
 def _widen(text: str, start: int, end: int) -> tuple[int, int]:
     """Grow an alignment to whole words, without taking in the words before or after it."""
     while start < end and not (text[start].isalnum() or text[start] in "<#(\"'"):
@@ -565,7 +621,7 @@ def _widen(text: str, start: int, end: int) -> tuple[int, int]:
 
 _QUOTES = "'\"«»„“”"
 _CODE_START = re.compile(r"(?<![\w.#-])(?:[245]\d\d(?=[\s\-:,;)\]]|$)|#?[245]\.\d{1,3}\.\d{1,3}(?![\d]|\.\d))")
-_SENTENCE_END = re.compile(r"[.?!](?=\s)")
+_SENTENCE_END = re.compile(r"[.?!](?=\s)|[,;](?=\s[^\n]*\?)")  # a comma only before the person's question
 _EDGE_MATCH = 75.0
 
 

@@ -247,7 +247,8 @@ _PASTE_MARKERS = re.compile(
 _ENGLISH_FUNCTION = re.compile(r"\b(?:the|was|wasn't|isn't|not|has|been|this|your|to|of|is|by|for|from|with)\b")
 
 
-def _looks_pasted(line: str) -> bool:
+def looks_pasted(line: str) -> bool:
+    """True when ``line`` reads as pasted from a report or a log, not as the person's own words."""
     stripped = line.strip()
     if not stripped:
         return True
@@ -279,7 +280,7 @@ def _around_code(line: str) -> list[str]:
     parts = []
     opening = head[-1:] if head[-1:] in _CLOSING else ""
     head = head.rstrip("'\"«„“:").rstrip()
-    if head and not _looks_pasted(head):
+    if head and not looks_pasted(head):
         parts.append(head)
     if opening:
         end = line.rfind(_CLOSING[opening])
@@ -289,7 +290,7 @@ def _around_code(line: str) -> list[str]:
         # only when it is not English, as "dostávám 550 když posílám" or "... ça va passer ?" are
         sentences = re.split(r"(?<=[.!?])\s+", line[code.end() :].strip())
         tail = " ".join(part for part in sentences if not _ENGLISH_FUNCTION.search(fold(part).lower()))
-    if tail and not _looks_pasted(tail):
+    if tail and not looks_pasted(tail):
         parts.append(tail)
     return parts
 
@@ -305,10 +306,10 @@ def own_words(text: str) -> str:
     text = _QUOTED.sub(" ", text)
     kept: list[str] = []
     for line in text.split("\n"):
-        if _looks_pasted(line):
+        if looks_pasted(line):
             # a sentence of one's own may precede a paste on the same line: "Bekomme: Sorry, ..."
             head = re.split(r":\s|\s[-–]\s", line, maxsplit=1)[0]
-            if head != line and not _looks_pasted(head):
+            if head != line and not looks_pasted(head):
                 kept.append(head)
             else:
                 kept.extend(_around_code(line))

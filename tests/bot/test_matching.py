@@ -299,6 +299,16 @@ def test_ranked_confidences_never_rise_and_unknown_is_never_sure(matcher: Matche
          "Sorry, that domain isn't allowed to be relayed thru this MTA"),
         ('Kunde bekommt "552 5.2.2 <anna@firma.example>: Mailbox full" - was tun?',
          "552 5.2.2 <anna@firma.example>: Mailbox full"),
+        # a signature matches a part of the line ("User unknown", "zen.spamhaus.org"): the
+        # quote is the whole error, from its status code or opening quotation mark on
+        ('Ahoj, vrati se mi "550 5.1.1 <petr@klient.example>: Recipient address rejected: User unknown". Co s tim?',
+         "550 5.1.1 <petr@klient.example>: Recipient address rejected: User unknown"),
+        ("<bob@example.org>: host mx.example.org[203.0.113.5] said: 554 5.7.1 Service unavailable; Client host "
+         "[198.51.100.2] blocked using zen.spamhaus.org (in reply to RCPT TO command)",
+         "554 5.7.1 Service unavailable; Client host [198.51.100.2] blocked using zen.spamhaus.org"),
+        ("Thunderbird : « Échec de l'envoi du message », le serveur répond 535 5.7.8 Error: authentication failed. "
+         "J'ai vérifié le mot de passe.",
+         "535 5.7.8 Error: authentication failed."),
     ],
 )
 def test_the_quote_stops_where_the_persons_words_begin(matcher: Matcher, text: str, quote: str) -> None:
