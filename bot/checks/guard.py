@@ -60,6 +60,12 @@ _LOOPBACK_V4 = ipaddress.ip_network("127.0.0.0/8")
 _LOOPBACK_V6 = ipaddress.ip_address("::1")
 _SHARED_V4 = ipaddress.ip_network("100.64.0.0/10")
 
+SPECIAL_USE = frozenset({"local", "invalid", "onion", "internal", "lan", "intranet", "corp", "home", "private"})
+"""Top-level names that are no public domain: special-use (RFC 6761, 6762, 7686) or in wide
+private use on company networks. Nobody can register a name under them, and asking the
+public DNS about them only leaks an internal name. ``.test`` (RFC 6761 too) is left out: it
+names nothing internal, and it is what a resolver on loopback serves in tests."""
+
 
 @dataclass(frozen=True, slots=True)
 class HostTarget:
@@ -132,6 +138,10 @@ def parse_domain(text: str) -> str:
     except UnicodeError:
         raise GuardError("bad-target", target=text) from None
     labels = ascii_name.split(".")
+    if labels[-1] == "localhost":
+        raise GuardError("loopback", target=text)  # RFC 6761: always this machine
+    if labels[-1] in SPECIAL_USE or ascii_name.endswith(".home.arpa"):
+        raise GuardError("special-use", target=text)  # never sent to the public DNS
     if len(ascii_name) > 253 or len(labels) < 2 or not all(_LABEL.match(label) for label in labels):
         raise GuardError("bad-target", target=text)
     if labels[-1].isdigit():

@@ -97,7 +97,7 @@ def test_numeric_forms_a_lenient_parser_reads_as_addresses_are_ambiguous(text: s
     assert refused.value.reason == "ambiguous-address"
 
 
-@pytest.mark.parametrize("text", ["exa mple.com", "-bad.example.com", "a..b", "", "localhost", "under_score.example.com", "x" * 64 + ".com"])
+@pytest.mark.parametrize("text", ["exa mple.com", "-bad.example.com", "a..b", "", "under_score.example.com", "x" * 64 + ".com"])
 def test_malformed_names_are_refused(text: str) -> None:
     with pytest.raises(GuardError) as refused:
         parse_host(text)
@@ -143,3 +143,21 @@ def test_target_count_limits() -> None:
     assert refused.value.reason == "too-many-targets"
     with pytest.raises(GuardError):
         check_target_count(0)
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("localhost", "loopback"),
+        ("mail.localhost", "loopback"),
+        ("printer.local", "special-use"),
+        ("mail.internal.lan", "special-use"),
+        ("example.invalid", "special-use"),
+        ("NAS.Home.Arpa.", "special-use"),
+        ("hidden.onion", "special-use"),
+    ],
+)
+def test_names_no_public_dns_knows_are_refused_before_any_query(text: str, reason: str) -> None:
+    with pytest.raises(GuardError) as refused:
+        parse_host(text)
+    assert refused.value.reason == reason
