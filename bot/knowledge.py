@@ -32,6 +32,7 @@ _ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _WORD = re.compile(r"[^\W\d_]+")
 _CODE = re.compile(r"^(?:[245]\d\d|[245]\.\d{1,3}\.\d{1,3})$")
 _TEXT_FIELDS = ("title", "cause", "fix")
+_REPLY = re.compile(r"(?<![\w.])(?:[245]\d\d|[245]\.\d{1,3}\.\d{1,3})(?![\w.])|^[-+](?:ERR|OK)\b|^\* (?:NO|BAD)\b")
 _ENTRY_KEYS = {"id", "category", "kind", "checks", "codes", "stages", "notice", "on_failure", "signatures", *LANGUAGES}
 _PRIORITIES = ("low", "normal", "high", "urgent")
 
@@ -142,7 +143,15 @@ class Knowledge:
             for language, texts in entry.texts:
                 for text in (texts.title, texts.cause, texts.fix, *texts.questions):
                     seen[language].update(w for w in _WORD.findall(fold(text)) if len(w) >= 3)
-        jargon = self.lexicon.jargon
+        # a word of the server replies the texts quote ("-ERR", "relay") belongs to no language
+        pasted = {
+            w
+            for entry in self.entries
+            for signature in entry.signatures
+            if _REPLY.search(signature)
+            for w in _WORD.findall(fold(signature))
+        }
+        jargon = self.lexicon.jargon | pasted
         return {
             language: frozenset(
                 w for w in words if w not in jargon and not any(w in seen[o] for o in LANGUAGES if o != language)

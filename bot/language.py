@@ -26,7 +26,7 @@ from langdetect.lang_detect_exception import LangDetectException  # type: ignore
 from .models import LANGUAGES
 from .normalize import fold, own_words
 
-__all__ = ["Detection", "choose_language", "detect", "locale_language"]
+__all__ = ["Detection", "choose_language", "detect", "locale_language", "not_english"]
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +73,17 @@ _LETTER_CUES: dict[str, frozenset[str]] = {
 }
 
 
+# Words whose accent only one of the five languages writes so ("qué", not French "que").
+# Checked before folding, like the letters.
+_ACCENTED: dict[str, frozenset[str]] = {
+    "es": frozenset({"qué", "cómo", "dónde", "cuál", "cuándo", "cuánto", "está", "están", "más", "también", "aquí", "sí"}),
+    "fr": frozenset({"où", "ça", "déjà", "être", "très"}),
+}
+_SHORT = 4
+"""Up to this many of the person's own words, langdetect alone decides nothing: on "Outlook
+error 0x800CCC0E" it is sure of Spanish. A give-away word must point the same way."""
+
+
 @dataclass(frozen=True, slots=True)
 class Detection:
     """What detection found.
@@ -81,11 +92,13 @@ class Detection:
         language: the language, or None when the text was too short or ambiguous to say.
         probability: the detector's probability for it (0 when None).
         words: how many of the person's own words were read.
+        give_aways: how many of them give ``language`` away ("the", "merci", "ß").
     """
 
     language: str | None
     probability: float
     words: int
+    give_aways: int = 0
 
 
 @functools.cache
@@ -121,9 +134,12 @@ def detect(
     if len(words) < MIN_WORDS:
         # too little for statistics: a give-away word ("Hallo", "merci") decides, or nothing
         marked = [code for code, count in markers.items() if count == max(markers.values()) and count > 0]
-        return Detection(marked[0] if len(marked) == 1 else None, 0.0, len(words))
+        chosen = marked[0] if len(marked) == 1 else None
+        return Detection(chosen, 0.0, len(words), markers[chosen] if chosen else 0)
+    if len(words) <= _SHORT and not any(markers.values()):
+        return Detection(None, 0.0, len(words))
     # langdetect is overconfident on a handful of words; there the give-away words weigh more
-    weight = 0.6 if len(words) <= 6 else 0.3
+    weight = 1.2 if len(words) <= _SHORT else 0.6 if len(words) <= 6 else 0.3
     scores = {code: weight * count for code, count in markers.items()}
     if words:
         for code, probability in _langdetect(own).items():
@@ -142,8 +158,15 @@ def detect(
         if top > 0 and list(others.values()).count(top) == 1:
             other = max(others, key=lambda code: others[code])
             if _langdetect(" ".join(rest)).get(other, 0.0) >= _OTHER_MIN:  # and the statistics agree
-                return Detection(other, min(1.0, ranked[0]), len(words))
-    return Detection(best, min(1.0, ranked[0]), len(words))
+                return Detection(other, min(1.0, ranked[0]), len(words), others[other])
+    return Detection(best, min(1.0, ranked[0]), len(words), markers[best])
+
+
+def not_english(text: str) -> bool:
+    """True when ``text`` holds a word or a letter that gives away one of the other four
+    languages ("aber", "přitom", "¿"): the person's words, not a pasted English error."""
+    words = _LETTERS.findall(text)
+    return any(count for code, count in _markers(text, words, None).items() if code != "en")
 
 
 _CLAUSE = re.compile(r"[.,;:!?]+")
@@ -168,6 +191,8 @@ def _markers(own: str, words: list[str], vocabulary: Mapping[str, frozenset[str]
     lowered = [w.lower() for w in words] + (["¿"] if "¿" in own else []) + (["¡"] if "¡" in own else [])
     for code, letters in _LETTER_CUES.items():
         markers[code] += sum(1 for w in lowered if not letters.isdisjoint(w))
+    for code, accented in _ACCENTED.items():
+        markers[code] += sum(1 for w in lowered if w in accented)
     if vocabulary:
         # words only one language's texts in the knowledge base use ("postfach", "buzon")
         for code, words_of in vocabulary.items():
@@ -206,7 +231,9 @@ def choose_language(
         return explicit, None
     detection = detect(text, ignore=ignore, vocabulary=vocabulary)
     if detection.language is not None:
-        if thread in LANGUAGES and thread != detection.language and detection.words < 6:
+        if thread in LANGUAGES and thread != detection.language and detection.words < 6 and detection.give_aways < 2:
+            # a few words do not switch a conversation's language, unless two of them give
+            # the other one away ("what is the imap port" after a French question)
             return thread, detection
         return detection.language, detection
     for hint in (thread, locale_language(locale)):

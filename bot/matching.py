@@ -34,7 +34,8 @@ from rapidfuzz import fuzz, process
 
 from .index import FUZZY_MIN_LEN, index_for, pairs
 from .knowledge import Knowledge
-from .normalize import fold, own_words, stem, words
+from .language import not_english
+from .normalize import ENGLISH_FUNCTION, fold, own_words, stem, words
 
 __all__ = ["OUTSIDE", "Match", "Matcher", "Outcome", "calibrate"]
 
@@ -657,12 +658,26 @@ def _trim(text: str, start: int, end: int, signature: str) -> tuple[int, int]:
         start += head + (1 if head == quote else 0)
         span = text[start:end]
     closing = quotes(span)
-    for tail in sorted([*closing, *(m.end() for m in _SENTENCE_END.finditer(span))]):
+    separators = [m.start() for m in _SEPARATOR.finditer(span) if _personal(span[m.end() :])]
+    for tail in sorted([*closing, *separators, *(m.end() for m in _SENTENCE_END.finditer(span))]):
         rest = span[tail:]
         if tail > 0 and (foreign(rest) or (tail in closing and not rest[1:].strip(" .,;:!?"))):
             end = start + tail
             break
     return start, end
+
+
+_SEPARATOR = re.compile(r"\s[–—-]\s|,\s")
+_TECHNICAL = re.compile(r"[.@\[\]/:<>=_]\S")
+
+
+def _personal(part: str) -> bool:
+    """True when ``part`` reads as the person's words in another language than the error's:
+    a question, or a give-away word of that language ("Passwort stimmt aber"), and no
+    English function word, host, address, path or key=value."""
+    if ENGLISH_FUNCTION.search(fold(part).lower()) or _TECHNICAL.search(part):
+        return False
+    return "?" in part or not_english(part)
 
 
 def calibrate(score: float, runner_up: float, *, report: bool = False) -> float:

@@ -244,7 +244,8 @@ _PASTE_MARKERS = re.compile(
     r"could not be delivered|couldn't be delivered|wasn't able|message|the following|host)(?!\w)",
     re.IGNORECASE,
 )
-_ENGLISH_FUNCTION = re.compile(r"\b(?:the|was|wasn't|isn't|not|has|been|this|your|to|of|is|by|for|from|with)\b")
+# English function words: text that has them is, here, most likely a pasted error or English
+ENGLISH_FUNCTION = re.compile(r"\b(?:the|was|wasn't|isn't|not|has|been|this|your|to|of|is|by|for|from|with)\b")
 
 
 def looks_pasted(line: str) -> bool:
@@ -256,7 +257,7 @@ def looks_pasted(line: str) -> bool:
         return True
     folded = fold(stripped)
     markers = len(_PASTE_MARKERS.findall(folded))
-    english = len(_ENGLISH_FUNCTION.findall(folded))
+    english = len(ENGLISH_FUNCTION.findall(folded))
     words = len(folded.split())
     coded = bool(_ENHANCED.search(stripped) or _BASIC.search(stripped))
     if coded and (markers >= 1 or english * 3 >= words):
@@ -289,7 +290,7 @@ def _around_code(line: str) -> list[str]:
         # unquoted, the error runs on after its code; a sentence after it is the person's again
         # only when it is not English, as "dostávám 550 když posílám" or "... ça va passer ?" are
         sentences = re.split(r"(?<=[.!?])\s+", line[code.end() :].strip())
-        tail = " ".join(part for part in sentences if not _ENGLISH_FUNCTION.search(fold(part).lower()))
+        tail = " ".join(part for part in sentences if not ENGLISH_FUNCTION.search(fold(part).lower()))
     if tail and not looks_pasted(tail):
         parts.append(tail)
     return parts

@@ -99,6 +99,12 @@ async def test_short_text_follows_the_locale_hint(bot: SupportBot) -> None:
     assert reply.language == "es"
 
 
+async def test_two_give_away_words_switch_a_conversations_language(bot: SupportBot) -> None:
+    first = await bot.handle(Inbound(text="Bonjour, quel est le port IMAP ?", user="u", channel="c", thread="t"))
+    then = await bot.handle(Inbound(text="what is the imap port", user="u", channel="c", thread="t"))
+    assert (first.language, then.language) == ("fr", "en")
+
+
 async def test_thread_keeps_its_language(bot: SupportBot) -> None:
     first = await bot.handle(Inbound(text="Bonjour, je n'arrive plus à envoyer de mails depuis Outlook", thread="t1"))
     assert first.language == "fr"
@@ -173,6 +179,13 @@ def test_every_ui_string_renders_in_every_language(bot: SupportBot) -> None:
         ("Was heißt 'Relay access denied'?", "de"),
         ("¿'Relay access denied'?", "es"),
         ("Proč 'Relay access denied'?", "cs"),
+        # a word whose accent only Spanish writes, against langdetect's sure French
+        ("Qué es open smtp?", "es"),
+        # the person's German after the error, past a comma
+        ("552 5.2.2 Mailbox full, Adresse ist aber richtig", "de"),
+        # a server's reply alone is no language: "-ERR" is in French texts only because they quote it
+        ("-ERR authorization failed", "en"),
+        ("Outlook error 0x800CCC0E", "en"),
     ],
 )
 async def test_pasted_english_and_jargon_do_not_decide_the_language(bot: SupportBot, text: str, language: str) -> None:
