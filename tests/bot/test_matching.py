@@ -181,6 +181,15 @@ def test_not_reachable_is_unreachable(matcher: Matcher, text: str) -> None:
     assert (found.outcome, found.entry_id) == ("answer", "remote-smtp-unreachable")
 
 
+@pytest.mark.parametrize(
+    "text", ["my ISP blocks outgoing port 25, what now?", "Free bloque le port 25, je fais comment pour envoyer ?"]
+)
+def test_a_blocked_port_25_is_the_submission_port_not_a_blocklist(matcher: Matcher, text: str) -> None:
+    # "blocked" is the word of every blocklist rejection; here the person's network blocks a port
+    found = matcher.match(text)
+    assert (found.outcome, found.entry_id) == ("answer", "smtp-auth")
+
+
 def test_variable_parts_do_not_change_the_match(matcher: Matcher) -> None:
     one = matcher.match("<anna@firma-eins.cz>: host mx1.firma-eins.cz[198.51.100.7] said: 550 5.1.1 user unknown")
     two = matcher.match("<petr@jina.example>: host mail.jina.example[203.0.113.250] said: 550 5.1.1 user unknown")
