@@ -33,7 +33,7 @@ _WORD = re.compile(r"[^\W\d_]+")
 _CODE = re.compile(r"^(?:[245]\d\d|[245]\.\d{1,3}\.\d{1,3})$")
 _TEXT_FIELDS = ("title", "cause", "fix")
 _REPLY = re.compile(r"(?<![\w.])(?:[245]\d\d|[245]\.\d{1,3}\.\d{1,3})(?![\w.])|^[-+](?:ERR|OK)\b|^\* (?:NO|BAD)\b")
-_ENTRY_KEYS = {"id", "category", "kind", "checks", "codes", "stages", "notice", "on_failure", "signatures", *LANGUAGES}
+_ENTRY_KEYS = {"id", "category", "kind", "checks", "codes", "stages", "notice", "on_failure", "on_provider", "signatures", *LANGUAGES}
 _PRIORITIES = ("low", "normal", "high", "urgent")
 
 
@@ -295,6 +295,9 @@ def _load_entry(node: Traversable, facts: Mapping[str, str]) -> Entry:
     on_failure = data.get("on_failure")
     if on_failure is not None and (not isinstance(on_failure, str) or not _ID.match(on_failure) or on_failure == entry_id):
         raise KnowledgeError("on_failure must be another entry's id", path=label, entry_id=entry_id)
+    on_provider = data.get("on_provider")
+    if on_provider is not None and (not isinstance(on_provider, str) or not _ID.match(on_provider) or on_provider == entry_id):
+        raise KnowledgeError("on_provider must be another entry's id", path=label, entry_id=entry_id)
     signatures = _str_tuple(data.get("signatures"), "signatures", label, entry_id)
     texts: list[tuple[str, Localized]] = []
     for language in LANGUAGES:
@@ -332,6 +335,7 @@ def _load_entry(node: Traversable, facts: Mapping[str, str]) -> Entry:
         stages=stages,
         notice=notice,
         on_failure=on_failure,
+        on_provider=on_provider,
     )
 
 
@@ -474,6 +478,9 @@ def load_from(root: Traversable) -> Knowledge:
         seen[entry.id] = node.name
         entries.append(entry)
     notices = {entry.id: entry.notice for entry in entries}
+    for entry in entries:
+        if entry.on_provider is not None and entry.on_provider not in notices:
+            raise KnowledgeError(f"on_provider {entry.on_provider!r} is no entry", path=seen[entry.id], entry_id=entry.id)
     for entry in entries:
         if entry.on_failure is not None and notices.get(entry.on_failure, "delay") == "delay":
             raise KnowledgeError(

@@ -73,6 +73,7 @@ _TOP_SIG = 2  # ... and of its 2 closest signatures
 _PAIR_WEIGHT = 0.5  # two adjacent words as one feature, next to the words themselves
 _WRONG_STAGE = 0.3  # an entry whose failure cannot be the reply to the command that failed
 _WRONG_NOTICE = 0.5  # an entry about a delay in a returned message's report, or the reverse
+_NOT_OURS = 0.5  # an entry about another provider's server, when ours refused
 _QUOTE_SCAN = 20_000
 _FRAME_SCAN = 2_000
 _FRAME_MIN_CHARS = 25  # "Status" or "The mail system" could be anybody's words; a longer frame line is not
@@ -119,6 +120,10 @@ class Matcher:
         self._stages = tuple(frozenset(knowledge.entry(entry_id).stages) for entry_id in self._ids)
         self._notices = tuple(knowledge.entry(entry_id).notice for entry_id in self._ids)
         self._on_failure = tuple(knowledge.entry(entry_id).on_failure for entry_id in self._ids)
+        self._on_provider = tuple(knowledge.entry(entry_id).on_provider for entry_id in self._ids)
+        self._provider_hosts = frozenset(
+            value.lower().rstrip(".") for key, value in knowledge.facts.as_dict().items() if key.endswith("_host")
+        )
         self._outside = len(self._ids)  # index of the "none of these" class, after the entries
         index = index_for(knowledge)
         self._idf = index.idf
@@ -306,6 +311,7 @@ class Matcher:
             best_sig = self._phrasing_scores(query, "sig")
         stage = _stage(text) if pasted else None
         notice = _notice(text) if pasted else None
+        ours = pasted and not self._provider_hosts.isdisjoint(_refusing_hosts(text))
         results: list[tuple[str, float, dict[str, float]]] = []
         carried: dict[str, tuple[float, dict[str, float]]] = {}
         for entry_index, explained_mass in explained.items():
@@ -336,6 +342,12 @@ class Matcher:
                 if successor is not None and score > carried.get(successor, (0.0, parts))[0]:
                     carried[successor] = (score, parts)
                 score *= _WRONG_NOTICE
+            handover = self._on_provider[entry_index] if ours and entry_index < self._outside else None
+            if handover is not None:
+                # our own server refused: an unknown recipient there is a mailbox missing with us
+                if score > carried.get(handover, (0.0, parts))[0]:
+                    carried[handover] = (score, parts)
+                score *= _NOT_OURS
             label = self._ids[entry_index] if entry_index < self._outside else OUTSIDE
             results.append((label, score, parts))
         for successor, (score, parts) in carried.items():
@@ -489,6 +501,21 @@ _FAILURE = re.compile(
     r"could not be delivered for \d",
     re.IGNORECASE,
 )
+
+
+# the server that gave the reply a report quotes: Postfix ("host mx.example.net[192.0.2.1]
+# said:"), Exim ("host mx.example.net [192.0.2.1]:"), Sendmail ("... while talking to
+# mx.example.net.:"), and the delivery-status fields ("Remote-MTA: dns; mx.example.net")
+_REFUSING = re.compile(
+    r"\bhost\s+([\w.-]+?)\.?\s*\[[0-9a-f.:]+\]\s*(?:said:|:)|while talking to\s+([\w.-]+?)\.?:|"
+    r"remote-mta:\s*dns;\s*([\w.-]+?)\.?(?:\s|$)",
+    re.IGNORECASE,
+)
+
+
+def _refusing_hosts(text: str) -> set[str]:
+    """The host names of the servers whose replies ``text`` quotes, lower case."""
+    return {name.lower() for found in _REFUSING.finditer(text[:_QUOTE_SCAN]) for name in found.groups() if name}
 
 
 def _notice(text: str) -> str | None:

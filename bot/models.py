@@ -85,6 +85,8 @@ class Entry:
             retries) or ``"failure"`` (the message came back), or None for either.
         on_failure: the entry that explains this failure once the message came back for good
             (an unreachable server, given up after the queue time), or None.
+        on_provider: the entry that explains this failure when the provider's own server is
+            the one that refused (an unknown recipient there is a mailbox missing with us), or None.
     """
 
     id: str
@@ -97,6 +99,7 @@ class Entry:
     stages: tuple[str, ...] = STAGES
     notice: str | None = None
     on_failure: str | None = None
+    on_provider: str | None = None
 
     def text(self, language: str) -> Localized:
         for code, localized in self.texts:

@@ -186,6 +186,18 @@ def test_a_variant_phrase_reads_as_its_word(knowledge: Knowledge) -> None:
     assert canonical("knot reachable") == "knot reachable"  # whole words only
 
 
+@pytest.mark.parametrize(("value", "message"), [("no-such-entry", "is no entry"), ("remote-user-unknown", "another")])
+def test_bad_on_provider_is_refused(tmp_path: Path, value: str, message: str) -> None:
+    copy = _broken_copy(tmp_path)
+    path = copy / "entries" / "remote-user-unknown.toml"
+    text = path.read_text(encoding="utf-8")
+    assert 'on_provider = "local-mailbox-missing"' in text
+    path.write_text(text.replace('on_provider = "local-mailbox-missing"', f'on_provider = "{value}"'), encoding="utf-8")
+    with pytest.raises(KnowledgeError, match=message) as caught:
+        load_from(copy)
+    assert caught.value.entry_id == "remote-user-unknown"
+
+
 def test_ui_key_missing_in_a_language_is_refused(tmp_path: Path) -> None:
     copy = _broken_copy(tmp_path)
     path = copy / "ui.toml"

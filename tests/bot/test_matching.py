@@ -190,6 +190,24 @@ def test_a_blocked_port_25_is_the_submission_port_not_a_blocklist(matcher: Match
     assert (found.outcome, found.entry_id) == ("answer", "smtp-auth")
 
 
+@pytest.mark.parametrize(
+    "report",
+    [
+        "<sales@shop.example>: host {host}[198.51.100.7] said: 550 5.1.1 <sales@shop.example>: Recipient address "
+        "rejected: User unknown in virtual mailbox table (in reply to RCPT TO command)",
+        "SMTP error from remote mail server after RCPT TO:<sales@shop.example>:\n"
+        "    host {host} [198.51.100.7]: 550 5.1.1 <sales@shop.example>: unknown user",
+        "... while talking to {host}.:\n>>> RCPT To:<sales@shop.example>\n<<< 550 5.1.1 <sales@shop.example>... User unknown",
+    ],
+)
+def test_an_unknown_user_on_our_own_server_is_a_mailbox_missing_with_us(matcher: Matcher, report: str) -> None:
+    elsewhere = matcher.match(report.format(host="mx.shop.example"))
+    assert (elsewhere.outcome, elsewhere.entry_id) == ("answer", "remote-user-unknown")
+    # the provider's own server (provider.toml's smtp_host) refused: the mailbox is missing with us
+    ours = matcher.match(report.format(host="ns0.ovh.net"))
+    assert (ours.outcome, ours.entry_id) == ("answer", "local-mailbox-missing")
+
+
 def test_variable_parts_do_not_change_the_match(matcher: Matcher) -> None:
     one = matcher.match("<anna@firma-eins.cz>: host mx1.firma-eins.cz[198.51.100.7] said: 550 5.1.1 user unknown")
     two = matcher.match("<petr@jina.example>: host mail.jina.example[203.0.113.250] said: 550 5.1.1 user unknown")
