@@ -17,7 +17,7 @@ from .normalize import fold
 
 __all__ = ["Command", "parse_command"]
 
-CommandName = Literal["help", "lang", "check", "human"]
+CommandName = Literal["help", "lang", "check", "human", "thanks"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,7 +25,8 @@ class Command:
     """A parsed chat command.
 
     Attributes:
-        name: ``help``, ``lang``, ``check`` or ``human``.
+        name: ``help``, ``lang``, ``check``, ``human`` or ``thanks`` (a thank-you and nothing
+            else; a greeting alone is ``help``).
         argument: for ``lang``, the code as written (``"fr"``, ``"auto"``).
         check: for ``check``, what to check (None when the targets were missing or unclear).
         language: the language the command word gives away (``"prüfe"`` -> ``"de"``), if any.
@@ -42,6 +43,21 @@ _HELP = {
 }
 _HUMAN = {"human": "en", "clovek": "cs", "mensch": "de", "humain": "fr", "humano": "es"}
 _LANG = {"lang", "language", "jazyk", "sprache", "langue", "idioma"}
+# small talk: a message made only of these (and filler) is a greeting or a thank-you, not a question
+_GREETING = {
+    "hi": "en", "hello": "en", "hey": "en", "ahoj": "cs", "dobry": "cs", "den": "cs", "zdravim": "cs",
+    "hallo": "de", "guten": "de", "tag": "de", "moin": "de", "servus": "de", "bonjour": "fr", "salut": "fr",
+    "hola": "es", "buenos": "es", "buenas": "es", "dias": "es", "tardes": "es",
+}
+_THANKS = {
+    "thanks": "en", "thank": "en", "thx": "en", "ty": "en", "diky": "cs", "dekuji": "cs", "dekuju": "cs",
+    "danke": "de", "dankeschon": "de", "merci": "fr", "gracias": "es",
+}
+_SMALL_FILLER = {
+    "you", "a", "lot", "so", "much", "very", "it", "works", "now", "great", "perfect", "moc", "funguje", "to", "uz",
+    "super", "vielen", "vielmals", "sehr", "es", "geht", "jetzt", "beaucoup", "ca", "marche", "mille", "muchas",
+    "mil", "ya", "funciona", "ok", "okay", "all", "there", "everyone", "team", "bot", "mailmedic",
+}
 _CHECK = {
     "check": None, "verify": "en", "zkontroluj": "cs", "zkontrolujte": "cs", "prover": "cs",
     "otestuj": "cs", "prufe": "de", "pruf": "de", "prufen": "de", "uberprufe": "de",
@@ -110,6 +126,22 @@ def _targets(rest: str) -> CheckCommand | None:
     return None
 
 
+def _small_talk(text: str) -> Command | None:
+    """A thank-you ("díky moc, funguje to") or a greeting ("hi", "dobrý den") and nothing else."""
+    found = [fold(w).strip(",.!?:;)(-") for w in text.split()]
+    found = [w for w in found if w]
+    if not found or len(found) > 6:
+        return None
+    known = {**_GREETING, **_THANKS}
+    if not all(w in known or w in _SMALL_FILLER or w in _FILLER for w in found):
+        return None
+    thanked = [_THANKS[w] for w in found if w in _THANKS]
+    if thanked:
+        return Command("thanks", language=thanked[0])
+    greeted = [_GREETING[w] for w in found if w in _GREETING]
+    return Command("help", language=greeted[0]) if greeted else None
+
+
 def parse_command(text: str) -> Command | None:
     """The command at the start of ``text``, or None when ``text`` is not a command.
 
@@ -126,6 +158,9 @@ def parse_command(text: str) -> Command | None:
     head, _, rest = stripped.partition(" ")
     word = fold(head).rstrip(":,.!?")
     only_filler = all(fold(w).strip(",.!?") in _FILLER for w in rest.split())
+    small = _small_talk(stripped)
+    if small is not None:
+        return small
     if word in _HELP and only_filler:
         return Command("help", language=_HELP[word])
     if word in _HUMAN and only_filler:

@@ -271,6 +271,8 @@ class SupportBot:
         language = explicit or command.language or self._hint_language(inbound)
         if command.name == "help":
             return self.composer.message("help", language, "help")
+        if command.name == "thanks":
+            return self.composer.message("info", language, "thanks.reply")
         if command.name == "human":
             reply = self.composer.message("info", language, "human.handoff")
             return replace(reply, needs_human=True)

@@ -51,3 +51,30 @@ def test_lang_help_human_and_bare_check() -> None:
     assert parse_command("humano por favor").name == "human"  # type: ignore[union-attr]
     bare = parse_command("check")
     assert bare is not None and bare.check is None  # answered with the usage text
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "language"),
+    [
+        ("thanks!", "thanks", "en"),
+        ("díky moc, funguje to", "thanks", "cs"),
+        ("Danke, jetzt geht es", "thanks", "de"),
+        ("merci beaucoup", "thanks", "fr"),
+        ("muchas gracias", "thanks", "es"),
+        ("hi", "help", "en"),
+        ("Dobrý den", "help", "cs"),
+        ("hola", "help", "es"),
+    ],
+)
+def test_a_greeting_or_a_thank_you_alone_is_small_talk(text: str, name: str, language: str) -> None:
+    command = parse_command(text)
+    assert command is not None
+    assert (command.name, command.language) == (name, language)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["thanks, but I still get 550 5.1.1 user unknown", "hi, my mail bounces with 552 mailbox full", "Hallo, Postfach voll"],
+)
+def test_small_talk_in_front_of_a_problem_leaves_the_problem(text: str) -> None:
+    assert parse_command(text) is None

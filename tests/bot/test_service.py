@@ -67,6 +67,12 @@ async def test_dont_know_asks_for_the_bounces_error_lines_unless_it_has_them(bot
     assert bot.ui("en", "unknown.paste") not in pasted.text
 
 
+async def test_a_thank_you_is_answered_and_flags_no_one(bot: SupportBot) -> None:
+    reply = await bot.handle(Inbound(text="díky moc, funguje to"))
+    assert (reply.kind, reply.language, reply.needs_human) == ("info", "cs", False)
+    assert reply.text == bot.ui("cs", "thanks.reply")
+
+
 async def test_help_in_every_language(bot: SupportBot) -> None:
     for word, language in (("help", "en"), ("hilfe", "de"), ("aide", "fr"), ("ayuda", "es"), ("nápověda", "cs")):
         reply = await bot.handle(Inbound(text=word, user=f"u-{language}"))
