@@ -208,6 +208,13 @@ def test_an_unknown_user_on_our_own_server_is_a_mailbox_missing_with_us(matcher:
     assert (ours.outcome, ours.entry_id) == ("answer", "local-mailbox-missing")
 
 
+@pytest.mark.parametrize("text", ["-ERR authorization failed", "-ERR [AUTH] Invalid login"])
+def test_a_refused_pop_login_is_the_login_format_not_smtp(matcher: Matcher, text: str) -> None:
+    # POP3's "-ERR" is the incoming server: its fix is the user name with % and the password
+    found = matcher.match(text)
+    assert (found.outcome, found.entry_id) == ("answer", "login-format")
+
+
 def test_variable_parts_do_not_change_the_match(matcher: Matcher) -> None:
     one = matcher.match("<anna@firma-eins.cz>: host mx1.firma-eins.cz[198.51.100.7] said: 550 5.1.1 user unknown")
     two = matcher.match("<petr@jina.example>: host mail.jina.example[203.0.113.250] said: 550 5.1.1 user unknown")
