@@ -200,7 +200,10 @@ def fingerprint(knowledge: Knowledge) -> str:
         digest.update(repr((entry.id, entry.codes, entry.signatures, entry.texts)).encode())
     lexicon, outside = knowledge.lexicon, knowledge.outside
     digest.update(
-        repr((sorted(lexicon.stopwords), lexicon.boilerplate, lexicon.variants, outside.signatures, outside.questions)).encode()
+        repr(
+            (sorted(lexicon.stopwords), lexicon.boilerplate, sorted(lexicon.meaningful), lexicon.variants,
+             outside.signatures, outside.questions)
+        ).encode()
     )
     return digest.hexdigest()[:32]
 

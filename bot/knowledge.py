@@ -68,12 +68,15 @@ class Lexicon:
         jargon: folded technical words every language borrows (skipped by language detection).
         variants: (phrase, word) pairs: the matcher reads the phrase as the word
             ("not reachable" as "unreachable"), in the knowledge base and in messages alike.
+        meaningful: words of the frame lines that still tell problems apart ("recipient",
+            "sender"): they keep their weight in a report.
     """
 
     stopwords: frozenset[str]
     boilerplate: tuple[str, ...]
     jargon: frozenset[str] = frozenset()
     variants: tuple[tuple[str, str], ...] = ()
+    meaningful: frozenset[str] = frozenset()
 
     def canonical(self, text: str) -> str:
         """``text`` with each variant phrase replaced by its word."""
@@ -430,11 +433,15 @@ def _load_lexicon(node: Traversable | None) -> Lexicon:
         if not word.strip() or len(word.split()) != 1 or not all(len(p.split()) >= 2 for p in found):
             raise KnowledgeError(f"[variants] {word!r}: one word, read for phrases of two words or more", path=label)
         variants.extend((phrase, word) for phrase in found)
+    meaningful = data.get("boilerplate", {}).get("meaningful", "")
+    if not isinstance(meaningful, str):
+        raise KnowledgeError("[boilerplate] meaningful must be a string of words", path=label)
     return Lexicon(
         words,
         _str_tuple(lines, "boilerplate.lines", label, None) if lines else (),
         frozenset(fold(word) for word in jargon.split()),
         tuple(variants),
+        frozenset(fold(word) for word in meaningful.split()),
     )
 
 

@@ -136,6 +136,9 @@ class Matcher:
         self._nb_totals, self._nb_log = index.nb_totals, index.nb_log
         self._words_by_head = index.words_by_head
         self._boilerplate = index.boilerplate
+        # a frame word that still tells problems apart weighs in full alone, as frame in a pair
+        # ("returning message to sender"): "sender" is meaningful, "returned to sender" is frame
+        self._frame_words = index.boilerplate - {stem(word) for word in knowledge.lexicon.meaningful}
         self._frame_lines = tuple(fold(line).lower() for line in knowledge.lexicon.boilerplate if len(line) >= _FRAME_MIN_CHARS)
         self._nearest = functools.lru_cache(maxsize=20_000)(self._nearest_uncached)
 
@@ -162,7 +165,7 @@ class Matcher:
             if tok in weights:
                 sequence.append(tok)
                 continue
-            if report and tok in self._boilerplate:
+            if report and tok in self._frame_words:
                 weights[tok] = min(self._idf.get(tok, _BOILERPLATE_WEIGHT), _BOILERPLATE_WEIGHT)
             elif tok in self._idf:
                 weights[tok] = self._idf[tok]

@@ -215,6 +215,17 @@ def test_a_refused_pop_login_is_the_login_format_not_smtp(matcher: Matcher, text
     assert (found.outcome, found.entry_id) == ("answer", "login-format")
 
 
+def test_sender_is_a_telling_word_though_frames_use_it(matcher: Matcher) -> None:
+    # "returning message to sender" is frame; "does not accept mail from this sender" is the cause
+    report = (
+        "<ivo@shop.example>: host mx.shop.example[203.0.113.150] said: 550 5.7.1\n"
+        "    <ivo@shop.example>: the recipient does not accept mail from this sender\n"
+        "    address (in reply to RCPT TO command)"
+    )
+    found = matcher.match(report)
+    assert (found.outcome, found.entry_id) == ("answer", "sender-blacklisted")
+
+
 def test_variable_parts_do_not_change_the_match(matcher: Matcher) -> None:
     one = matcher.match("<anna@firma-eins.cz>: host mx1.firma-eins.cz[198.51.100.7] said: 550 5.1.1 user unknown")
     two = matcher.match("<petr@jina.example>: host mail.jina.example[203.0.113.250] said: 550 5.1.1 user unknown")
