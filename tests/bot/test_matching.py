@@ -226,6 +226,13 @@ def test_sender_is_a_telling_word_though_frames_use_it(matcher: Matcher) -> None
     assert (found.outcome, found.entry_id) == ("answer", "sender-blacklisted")
 
 
+@pytest.mark.parametrize(
+    "text", ["how much is the pro plan", "is there a problem with your servers right now? outage?", "Was kostet das Angebot mit 5 Postfächern?"]
+)
+def test_prices_and_outages_are_not_mail_problems(matcher: Matcher, text: str) -> None:
+    assert matcher.match(text).outcome != "answer"
+
+
 def test_variable_parts_do_not_change_the_match(matcher: Matcher) -> None:
     one = matcher.match("<anna@firma-eins.cz>: host mx1.firma-eins.cz[198.51.100.7] said: 550 5.1.1 user unknown")
     two = matcher.match("<petr@jina.example>: host mail.jina.example[203.0.113.250] said: 550 5.1.1 user unknown")
