@@ -1,0 +1,238 @@
+"""The error as the person pasted it: the part of a message that a matched entry's signature words.
+
+A reply quotes the error verbatim, never translated, so that the person sees which line the
+answer is about. rapidfuzz aligns the entry's signatures with the message; the alignment
+then grows to the error's whole line and is cut back where the person's own words begin.
+"""
+
+from __future__ import annotations
+
+import re
+
+from rapidfuzz import fuzz, process
+
+from .language import not_english
+from .normalize import ENGLISH_FUNCTION, fold
+
+__all__ = ["quotable", "quote_error"]
+
+_SCAN = 20_000
+_QUOTE_CUTOFF = 72.0
+_QUOTE_MIN_CHARS = 40
+_QUOTE_SLACK = 8.0
+
+
+def quote_error(text: str, signatures: tuple[str, ...]) -> str | None:
+    """The part of ``text`` that is the error one of ``signatures`` words, verbatim, or None.
+
+    The signatures are aligned with the text (rapidfuzz's partial alignment); the best
+    alignment grows to the error's line and is cut back where the person's words begin,
+    so the quote is the error as the user pasted it, without their words around it.
+    """
+    haystack = text[:_SCAN]
+    # what the user marked as pasted (`...` or a ``` block) is searched first
+    marked = [
+        (m.start(group), m.group(group))
+        for m in _MARKED.finditer(haystack)
+        for group in (1 if m.group(1) is not None else 2,)
+        if len(m.group(group).strip()) >= 8
+    ]
+    found_spans: list[tuple[float, int, int, str]] = []
+    bounds = (0, len(haystack))
+    for offset, part in [*marked, (0, haystack)]:
+        found_spans = _alignments(signatures, part, offset)
+        if found_spans:
+            bounds = (offset, offset + len(part))
+            break
+    if not found_spans:
+        return None
+    # of the close alignments, the longest: "Recipient address rejected: User unknown"
+    # rather than "User unknown"
+    top_score = max(score for score, _, _, _ in found_spans)
+    _, first, last, needle = max(
+        (e - b, b, e, signature) for score, b, e, signature in found_spans if score >= top_score - _QUOTE_SLACK
+    )
+    start, end = _trim(haystack, *_line(haystack, *_widen(haystack, first, last), bounds), needle)
+    frame = _IN_REPLY.search(haystack, start, end)
+    if frame is not None:
+        end = frame.start()  # Postfix's "(in reply to RCPT TO command)" is the frame's
+    leading = _LEADING.search(haystack, max(0, start - _LEADING_SCAN), start)
+    if leading is not None and leading.group(0).strip():
+        start = leading.start()  # the codes and the address in front of the words belong to the quote
+    quoted = " ".join(haystack[start:end].split()).lstrip("`>\"' ").rstrip("`\"' ,;\\")
+    return quoted if len(quoted) <= 300 else quoted[:297] + "..."
+
+
+def _alignments(signatures: tuple[str, ...], part: str, offset: int) -> list[tuple[float, int, int, str]]:
+    """(score, start, end, signature) of each signature aligned closely enough within ``part``."""
+    folded = part.lower()
+    spans: list[tuple[float, int, int, str]] = []
+    for signature in signatures:
+        needle = signature.lower()
+        found = fuzz.partial_ratio_alignment(needle, folded, score_cutoff=_QUOTE_CUTOFF)
+        if found is None:
+            continue
+        span = found.dest_end - found.dest_start
+        whole_part = span >= 0.9 * len(folded.strip()) and span >= 15 and found.score >= 90
+        if span < min(0.6 * len(needle), _QUOTE_MIN_CHARS) and not whole_part:
+            continue
+        if len(needle) > len(folded) and not whole_part:
+            continue  # a signature longer than the text aligns all of it, the person's words too
+        spans.append((found.score, offset + found.dest_start, offset + found.dest_end, signature))
+    return spans
+
+
+_SIG_ADDRESS = re.compile(r"<?[\w.+-]+@[\w.-]+>?:?")
+
+
+def quotable(signatures: tuple[str, ...]) -> tuple[str, ...]:
+    """Signatures and their sentences, without example addresses: what a paste may hold of them."""
+    pieces: list[str] = []
+    for signature in signatures:
+        bare = " ".join(_SIG_ADDRESS.sub(" ", signature).split())
+        pieces.append(bare)
+        parts = [p.strip() for p in re.split(r"(?<=[.;:])\s+", bare) if len(p.strip()) >= 15]
+        if len(parts) > 1:
+            pieces.extend(parts)
+    return tuple(dict.fromkeys(piece for piece in pieces if piece))
+
+
+_MARKED = re.compile(r"```(?:[a-z]*\n)?(.*?)(?:```|$)|`([^`\n]+)`", re.DOTALL)
+# what stands in front of a quote and belongs to it: the status codes, the address the reply
+# is about, then at most one short label ("535 5.7.8 Error:", "550 5.1.1 <a@b.cz>: Recipient
+# address rejected:"); never without the codes, as the words before may be the person's own
+_CODES = r"(?:[245]\d\d[ -]+(?:#?[245]\.\d{1,3}\.\d{1,3}[ :]+)?|#?[245]\.\d{1,3}\.\d{1,3}[ :]+)"
+_ADDRESS = r"<[^<>\s]{1,254}>:?[ ]*"
+_LEADING = re.compile(rf"(?<![\w.]){_CODES}(?:{_ADDRESS})?(?:[A-Za-z][A-Za-z ]{{0,30}}:[ ]*)?$")
+_LEADING_SCAN = 400
+
+
+_IN_REPLY = re.compile(r"\s*\(?in reply to (?:end of )?[a-z ]*command\)?", re.IGNORECASE)
+_CONTINUED = 3  # wrapped lines (indented) that continue the error's line
+
+
+def _line(text: str, start: int, end: int, bounds: tuple[int, int]) -> tuple[int, int]:
+    """Grow an alignment to the error's whole line, from its status code or opening quote.
+
+    A signature matches a part of the error ("DMARC", "zen.spamhaus.org"); the quote is the
+    line it stands in: from a quotation mark that opens before it, else from the line's
+    first status code, else where the alignment began; to the end of the line and of the
+    indented lines that continue it. :func:`_trim` then cuts the person's words off.
+    """
+    low, high = bounds
+    line_start = max(low, text.rfind("\n", 0, start) + 1)
+    line_end = text.find("\n", end)
+    line_end = high if line_end < 0 else min(line_end, high)
+    for _ in range(_CONTINUED):
+        if line_end >= high or not text[line_end + 1 : line_end + 2].isspace() or text[line_end + 1 : line_end + 2] == "\n":
+            break
+        following = text.find("\n", line_end + 1)
+        line_end = high if following < 0 else min(following, high)
+    head = text[line_start : start + 1]  # the alignment may begin on its opening quotation mark
+    opening = [k for k, char in enumerate(head) if char in "\"«„“" or (
+        char == "'" and not (head[k - 1 : k].isalpha() and head[k + 1 : k + 2].isalpha()))]
+    code = _CODE_START.search(text, line_start, end)  # one that begins before the alignment does
+    code = code if code is not None and code.start() <= start else None
+    last = head[opening[-1]] if opening else ""
+    if last in _CLOSING_QUOTE:
+        unclosed = _CLOSING_QUOTE[last] not in head[opening[-1] :]
+    else:
+        unclosed = bool(last) and sum(head[k] == last for k in opening) % 2 == 1
+    if unclosed:
+        # the last quotation mark opens (an odd one of its kind), not closes "'TLS ...' mean ..."
+        new_start = line_start + opening[-1] + 1
+        close = _CLOSING_QUOTE.get(head[opening[-1]], head[opening[-1]])
+        closing = next(
+            (
+                k for k in range(new_start, line_end)
+                if text[k] == close and not (close == "'" and text[k - 1].isalpha() and text[k + 1 : k + 2].isalpha())
+            ),
+            line_end,
+        )
+        return new_start, closing
+    if code is not None:
+        return code.start(), line_end
+    return start, end  # no code and no quotation mark: nothing says where the error line begins
+
+
+_CLOSING_QUOTE = {"«": "»", "„": "“", "“": "”"}
+
+
+def _widen(text: str, start: int, end: int) -> tuple[int, int]:
+    """Grow an alignment to whole words, without taking in the words before or after it."""
+    while start < end and not (text[start].isalnum() or text[start] in "<#(\"'"):
+        start += 1  # began on punctuation: the word before it is not part of the error
+    while start > 0 and text[start - 1].isalnum() and text[start].isalnum():
+        start -= 1  # began inside a word
+    while end < len(text) and text[end - 1].isalnum() and text[end].isalnum():
+        end += 1  # ended inside a word
+    closing = re.match(r"[^\S\n]{0,3}>", text[end:])
+    if closing and "<" in text[start:end]:
+        end += closing.end()  # keep an address's closing bracket, and any space before it
+    for opening, close in ("[]", "()"):
+        if text[end : end + 1] == close and text.count(opening, start, end) > text.count(close, start, end):
+            end += 1  # "[Message=InfoDomainNonexistent]": the bracket the error opened
+    following = re.match(r"[^\S\n]{0,2}<[^<>\n]{1,254}>", text[end:])
+    if following and text[start:end].rstrip().endswith(":"):
+        end += following.end()  # "MAIL FROM: <info@example.net >": the address is the evidence
+    return start, end
+
+
+_QUOTES = "'\"«»„“”"
+_CODE_START = re.compile(r"(?<![\w.#-])(?:[245]\d\d(?=[\s\-:,;)\]]|$)|#?[245]\.\d{1,3}\.\d{1,3}(?![\d]|\.\d))")
+_SENTENCE_END = re.compile(r"[.?!](?=\s)|[,;](?=\s[^\n]*\?)")  # a comma only before the person's question
+_EDGE_MATCH = 75.0
+
+
+def _trim(text: str, start: int, end: int, signature: str) -> tuple[int, int]:
+    """Cut an alignment back to the error where it ran on into the person's words around it.
+
+    A character alignment spans as much text as its signature is long: "ie 421 4.7.0 ...
+    complaints. ca va" for "yahoo nous renvoie 421 4.7.0 ... complaints. ca va passer ?".
+    It is cut at the error's own edges (its status code, a quotation mark, the end of a
+    sentence) when no word beyond that edge is a word of the signature.
+    """
+    known = set(re.findall(r"[^\W\d_]+", signature.lower()))
+
+    def foreign(part: str) -> bool:
+        found = re.findall(r"[^\W\d_]+", part.lower())
+        return bool(found) and all(
+            word not in known and process.extractOne(word, known, scorer=fuzz.ratio, score_cutoff=_EDGE_MATCH) is None
+            for word in found
+        )
+
+    def quotes(part: str) -> list[int]:
+        # a quotation mark, not the apostrophe of "can't"
+        return [
+            k for k, char in enumerate(part)
+            if char in _QUOTES and not (char == "'" and part[k - 1 : k].isalpha() and part[k + 1 : k + 2].isalpha())
+        ]
+
+    span = text[start:end]
+    code = _CODE_START.search(span)
+    quote = next(iter(quotes(span)), None)
+    head = min((k for k in (code.start() if code else None, quote) if k is not None), default=None)
+    if head is not None and head > 0 and foreign(span[:head]):
+        start += head + (1 if head == quote else 0)
+        span = text[start:end]
+    closing = quotes(span)
+    separators = [m.start() for m in _SEPARATOR.finditer(span) if _personal(span[m.end() :])]
+    for tail in sorted([*closing, *separators, *(m.end() for m in _SENTENCE_END.finditer(span))]):
+        rest = span[tail:]
+        if tail > 0 and (foreign(rest) or (tail in closing and not rest[1:].strip(" .,;:!?"))):
+            end = start + tail
+            break
+    return start, end
+
+
+_SEPARATOR = re.compile(r"\s[–—-]\s|,\s")
+_TECHNICAL = re.compile(r"[.@\[\]/:<>=_]\S")
+
+
+def _personal(part: str) -> bool:
+    """True when ``part`` reads as the person's words in another language than the error's:
+    a question, or a give-away word of that language ("Passwort stimmt aber"), and no
+    English function word, host, address, path or key=value."""
+    if ENGLISH_FUNCTION.search(fold(part).lower()) or _TECHNICAL.search(part):
+        return False
+    return "?" in part or not_english(part)
