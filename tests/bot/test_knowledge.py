@@ -126,13 +126,21 @@ def test_bad_field_is_refused(tmp_path: Path) -> None:
     assert caught.value.entry_id == "login-format"
 
 
-def test_unknown_smtp_stage_is_refused(tmp_path: Path) -> None:
+def _refusal(tmp_path: Path, entry_id: str, old: str, new: str, message: str) -> KnowledgeError:
+    """Load a copy with ``old`` replaced by ``new`` in one entry's file; the error it stops with."""
     copy = _broken_copy(tmp_path)
-    path = copy / "entries" / "remote-user-unknown.toml"
-    path.write_text(path.read_text(encoding="utf-8").replace('stages = ["rcpt", "data"]', 'stages = ["rcpt", "quit"]'), encoding="utf-8")
-    with pytest.raises(KnowledgeError, match="stages") as caught:
+    path = copy / "entries" / f"{entry_id}.toml"
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new), encoding="utf-8")
+    with pytest.raises(KnowledgeError, match=message) as caught:
         load_from(copy)
-    assert caught.value.entry_id == "remote-user-unknown"
+    return caught.value
+
+
+def test_unknown_smtp_stage_is_refused(tmp_path: Path) -> None:
+    refused = _refusal(tmp_path, "remote-user-unknown", 'stages = ["rcpt", "data"]', 'stages = ["rcpt", "quit"]', "stages")
+    assert refused.entry_id == "remote-user-unknown"
 
 
 @pytest.mark.parametrize(
@@ -145,23 +153,12 @@ def test_unknown_smtp_stage_is_refused(tmp_path: Path) -> None:
     ],
 )
 def test_bad_notice_or_successor_is_refused(tmp_path: Path, old: str, new: str, message: str) -> None:
-    copy = _broken_copy(tmp_path)
-    path = copy / "entries" / "remote-smtp-unreachable.toml"
-    text = path.read_text(encoding="utf-8")
-    assert old in text
-    path.write_text(text.replace(old, new), encoding="utf-8")
-    with pytest.raises(KnowledgeError, match=message) as caught:
-        load_from(copy)
-    assert caught.value.entry_id == "remote-smtp-unreachable"
+    assert _refusal(tmp_path, "remote-smtp-unreachable", old, new, message).entry_id == "remote-smtp-unreachable"
 
 
 def test_a_successor_that_explains_a_delay_is_refused(tmp_path: Path) -> None:
-    copy = _broken_copy(tmp_path)
-    path = copy / "entries" / "queue-expired.toml"
-    path.write_text(path.read_text(encoding="utf-8").replace('notice = "failure"', 'notice = "delay"'), encoding="utf-8")
-    with pytest.raises(KnowledgeError, match="on_failure 'queue-expired'") as caught:
-        load_from(copy)
-    assert caught.value.entry_id == "remote-smtp-unreachable"
+    refused = _refusal(tmp_path, "queue-expired", 'notice = "failure"', 'notice = "delay"', "on_failure 'queue-expired'")
+    assert refused.entry_id == "remote-smtp-unreachable"
 
 
 @pytest.mark.parametrize(
@@ -188,14 +185,9 @@ def test_a_variant_phrase_reads_as_its_word(knowledge: Knowledge) -> None:
 
 @pytest.mark.parametrize(("value", "message"), [("no-such-entry", "is no entry"), ("remote-user-unknown", "another")])
 def test_bad_on_provider_is_refused(tmp_path: Path, value: str, message: str) -> None:
-    copy = _broken_copy(tmp_path)
-    path = copy / "entries" / "remote-user-unknown.toml"
-    text = path.read_text(encoding="utf-8")
-    assert 'on_provider = "local-mailbox-missing"' in text
-    path.write_text(text.replace('on_provider = "local-mailbox-missing"', f'on_provider = "{value}"'), encoding="utf-8")
-    with pytest.raises(KnowledgeError, match=message) as caught:
-        load_from(copy)
-    assert caught.value.entry_id == "remote-user-unknown"
+    line = 'on_provider = "local-mailbox-missing"'
+    refused = _refusal(tmp_path, "remote-user-unknown", line, f'on_provider = "{value}"', message)
+    assert refused.entry_id == "remote-user-unknown"
 
 
 def test_ui_key_missing_in_a_language_is_refused(tmp_path: Path) -> None:
