@@ -50,7 +50,7 @@ _GREETING = {
     "hola": "es", "buenos": "es", "buenas": "es", "dias": "es", "tardes": "es",
 }
 _THANKS = {
-    "thanks": "en", "thank": "en", "thx": "en", "ty": "en", "diky": "cs", "dekuji": "cs", "dekuju": "cs",
+    "thanks": "en", "thank": "en", "thx": "en", "diky": "cs", "dekuji": "cs", "dekuju": "cs",
     "danke": "de", "dankeschon": "de", "merci": "fr", "gracias": "es",
 }
 _SMALL_FILLER = {
