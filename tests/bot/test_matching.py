@@ -182,7 +182,14 @@ def test_not_reachable_is_unreachable(matcher: Matcher, text: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["my ISP blocks outgoing port 25, what now?", "Free bloque le port 25, je fais comment pour envoyer ?"]
+    "text",
+    [
+        "my ISP blocks outgoing port 25, what now?",
+        "Free bloque le port 25, je fais comment pour envoyer ?",
+        # the mail program cannot reach our outgoing server: the usual cause is a blocked port 25
+        "Thunderbird: The message could not be sent because the connection to Outgoing server (SMTP) "
+        "smtp.firma.example timed out. Try again.",
+    ],
 )
 def test_a_blocked_port_25_is_the_submission_port_not_a_blocklist(matcher: Matcher, text: str) -> None:
     # "blocked" is the word of every blocklist rejection; here the person's network blocks a port
