@@ -132,8 +132,7 @@ def _small_talk(text: str) -> Command | None:
     found = [w for w in found if w]
     if not found or len(found) > 6:
         return None
-    known = {**_GREETING, **_THANKS}
-    if not all(w in known or w in _SMALL_FILLER or w in _FILLER for w in found):
+    if not all(w in _GREETING or w in _THANKS or w in _SMALL_FILLER or w in _FILLER for w in found):
         return None
     thanked = [_THANKS[w] for w in found if w in _THANKS]
     if thanked:

@@ -201,8 +201,7 @@ def fingerprint(knowledge: Knowledge) -> str:
     lexicon, outside = knowledge.lexicon, knowledge.outside
     digest.update(
         repr(
-            (sorted(lexicon.stopwords), lexicon.boilerplate, sorted(lexicon.meaningful), lexicon.variants,
-             outside.signatures, outside.questions)
+            (sorted(lexicon.stopwords), lexicon.boilerplate, lexicon.variants, outside.signatures, outside.questions)
         ).encode()
     )
     return digest.hexdigest()[:32]
@@ -229,8 +228,8 @@ def _read(key: str) -> Index | None:
     if path is None or not path.is_file():
         return None
     try:
-        fields = marshal.loads(path.read_bytes())
-        return Index(*fields)
+        values = marshal.loads(path.read_bytes())
+        return Index(*values)
     except (OSError, ValueError, EOFError, TypeError) as exc:
         log.info("index cache %s unreadable (%s): rebuilding", path, exc)
         return None

@@ -263,6 +263,14 @@ def _check_template(template: str, facts: Mapping[str, str], label: str, entry_i
         raise KnowledgeError(f"{where}: unknown fact {{{unknown[0]}}}", path=label, entry_id=entry_id)
 
 
+def _other_id(data: Mapping[str, Any], field: str, label: str, entry_id: str) -> str | None:
+    """An optional field that names another entry (whether it exists is checked once all are loaded)."""
+    value = data.get(field)
+    if value is not None and (not isinstance(value, str) or not _ID.match(value) or value == entry_id):
+        raise KnowledgeError(f"{field} must be another entry's id", path=label, entry_id=entry_id)
+    return value
+
+
 def _load_entry(node: Traversable, facts: Mapping[str, str]) -> Entry:
     label = f"entries/{node.name}"
     data = _read(node, label)
@@ -295,12 +303,8 @@ def _load_entry(node: Traversable, facts: Mapping[str, str]) -> Entry:
     notice = data.get("notice")
     if notice is not None and notice not in NOTICES:
         raise KnowledgeError(f"notice must be one of {list(NOTICES)}", path=label, entry_id=entry_id)
-    on_failure = data.get("on_failure")
-    if on_failure is not None and (not isinstance(on_failure, str) or not _ID.match(on_failure) or on_failure == entry_id):
-        raise KnowledgeError("on_failure must be another entry's id", path=label, entry_id=entry_id)
-    on_provider = data.get("on_provider")
-    if on_provider is not None and (not isinstance(on_provider, str) or not _ID.match(on_provider) or on_provider == entry_id):
-        raise KnowledgeError("on_provider must be another entry's id", path=label, entry_id=entry_id)
+    on_failure = _other_id(data, "on_failure", label, entry_id)
+    on_provider = _other_id(data, "on_provider", label, entry_id)
     signatures = _str_tuple(data.get("signatures"), "signatures", label, entry_id)
     texts: list[tuple[str, Localized]] = []
     for language in LANGUAGES:

@@ -26,6 +26,17 @@ def reaction(name: str, channel: str, ts: str, *, user: str = "UFR00001", item_u
     return event
 
 
+def click(standin: SlackStandIn, channel: str, ts: str, action: str, value: str, *, trigger_id: str) -> dict[str, Any]:
+    """A 👍/👎 button click on the answer at ``ts`` (``action``: ``up`` or ``down``), answered at response/click."""
+    return {
+        "type": "block_actions", "user": {"id": "UFR00001"}, "team": {"id": "T0000001"},
+        "container": {"type": "message", "message_ts": ts, "channel_id": channel},
+        "channel": {"id": channel}, "message": {"ts": ts, "thread_ts": ANSWERED},
+        "response_url": standin.response_url("click"), "trigger_id": trigger_id,
+        "actions": [{"type": "button", "action_id": f"mailmedic.feedback.{action}", "value": value}],
+    }
+
+
 async def answer(slack: SlackServer, standin: SlackStandIn, event: dict[str, Any] | None = None) -> tuple[str, str, dict[str, Any]]:
     """Have the bot answer a French relay question: (channel, ts of the answer, button value)."""
     before = len(standin.of("chat.postMessage"))
@@ -75,14 +86,7 @@ async def test_one_vote_per_person_and_answer_whatever_the_way(slack: SlackServe
 
     for name in ("+1", "+1::skin-tone-3", "-1"):  # a skin tone is the same 👍; a 👎 after it is a second vote
         await slack.post_event(slack.event(reaction(name, channel, ts)))
-    click = {
-        "type": "block_actions", "user": {"id": "UFR00001"}, "team": {"id": "T0000001"},
-        "container": {"type": "message", "message_ts": ts, "channel_id": channel},
-        "channel": {"id": channel}, "message": {"ts": ts, "thread_ts": ANSWERED},
-        "response_url": standin.response_url("click"), "trigger_id": "1.2.8",
-        "actions": [{"type": "button", "action_id": "mailmedic.feedback.down", "value": down}],
-    }
-    await slack.post_action(click)  # a button after the reaction
+    await slack.post_action(click(standin, channel, ts, "down", down, trigger_id="1.2.8"))  # a button after the reaction
     (already,) = await standin.wait_for("response/click")
     assert already.params["text"] == slack.bot.ui("fr", "slack.feedback.already")
     await slack.post_event(slack.event(reaction("+1", channel, ts, user="UOTHER01")))  # someone else counts
@@ -95,14 +99,7 @@ async def test_one_vote_per_person_and_answer_whatever_the_way(slack: SlackServe
 async def test_a_reaction_after_a_click_is_not_counted_again(slack: SlackServer, standin: SlackStandIn) -> None:
     channel, ts, _ = await answer(slack, standin)
     up, _ = feedback_value(standin.of("chat.postMessage")[0].params)
-    click = {
-        "type": "block_actions", "user": {"id": "UFR00001"}, "team": {"id": "T0000001"},
-        "container": {"type": "message", "message_ts": ts, "channel_id": channel},
-        "channel": {"id": channel}, "message": {"ts": ts, "thread_ts": ANSWERED},
-        "response_url": standin.response_url("click"), "trigger_id": "1.2.9",
-        "actions": [{"type": "button", "action_id": "mailmedic.feedback.up", "value": up}],
-    }
-    await slack.post_action(click)
+    await slack.post_action(click(standin, channel, ts, "up", up, trigger_id="1.2.9"))
     await standin.wait_for("response/click")
     await slack.post_event(slack.event(reaction("-1", channel, ts)))
     await quiet(standin)
