@@ -42,6 +42,8 @@ _IPV6 = re.compile(r"\[?(?:ipv6:)?\b(?:[0-9a-f]{1,4}:){2,7}[0-9a-f]{0,4}\b\]?", 
 _HOST = re.compile(r"\b((?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{1,24})\b\.?", re.IGNORECASE)
 _ENHANCED = re.compile(r"(?<![\d.])#?([245])\.(\d{1,3})\.(\d{1,3})(?![\d]|\.\d)")
 _BASIC = re.compile(r"(?<![\w.#-])([45]\d\d)(?=[\s\-:,;)\]]|$)(?!\s*(?:mb|kb|gb|mo|ko|go|bytes?)\b)", re.IGNORECASE)
+# a Windows mail program's error number ("0x800CCC0E") names one failure, like a status code
+_CLIENT_CODE = re.compile(r"\b0x([0-9a-f]{8})\b", re.IGNORECASE)
 _QUEUE_ID = re.compile(r"\b(?=[a-z0-9]*\d)(?=[a-z0-9]*[a-z])[a-z0-9]{8,}\b", re.IGNORECASE)
 _DATE = re.compile(
     r"\b\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}\b|\b\d{1,2}:\d{2}(?::\d{2})?\b|"
@@ -189,7 +191,8 @@ def _url_token(match: re.Match[str]) -> str:
 def mask(text: str) -> str:
     """Fold ``text`` and replace its variable parts with placeholders.
 
-    Status codes become ``zc550`` / ``zc5x1x1`` tokens; addresses ``addr``; hosts ``zhost``
+    Status codes become ``zc550`` / ``zc5x1x1`` tokens, and a mail program's error number
+    ``zc0x_800ccc0e``; addresses ``addr``; hosts ``zhost``
     (keeping a service label: ``smtp.example.com`` -> ``smtp zhost``), so that the word
     "host" stays a word of its own ("Host unknown"); IPs ``ip``; queue ids, dates and other
     numbers disappear.
@@ -203,6 +206,7 @@ def mask(text: str) -> str:
     text = _IPV6.sub(" ip ", text)
     text = _tokenwise(_HOST, _host_token, text, needs=".")
     text = _BASIC.sub(lambda m: f" zc{m.group(1)} ", text)
+    text = _CLIENT_CODE.sub(lambda m: f" zc0x_{m.group(1)} ", text)  # "_" keeps it from the queue ids
     text = _DATE.sub(" ", text)
     text = _SIZE.sub(lambda m: f" {m.group(1) or m.group(2) or m.group(3)}b ", text)
     text = _QUEUE_ID.sub(" ", text)  # runs are short by now: linear

@@ -222,6 +222,21 @@ def test_a_refused_pop_login_is_the_login_format_not_smtp(matcher: Matcher, text
     assert (found.outcome, found.entry_id) == ("answer", "login-format")
 
 
+@pytest.mark.parametrize(
+    ("text", "entry_id"),
+    [
+        ("Outlook error 0x800CCC0E", "smtp-auth"),
+        ("outlook keeps giving me 0x800CCC92", "login-format"),
+        ("Thunderbird says: SSL received a record that exceeded the maximum permissible length", "ssl-tls-options"),
+        ("Thunderbird: Login to server mail.firma.de with username info@firma.de failed.", "login-format"),
+    ],
+)
+def test_a_mail_programs_own_errors(matcher: Matcher, text: str, entry_id: str) -> None:
+    # the program's error, not a server's reply: a record too long is SSL on a plain port, not a big message
+    found = matcher.match(text)
+    assert (found.outcome, found.entry_id) == ("answer", entry_id)
+
+
 def test_sender_is_a_telling_word_though_frames_use_it(matcher: Matcher) -> None:
     # "returning message to sender" is frame; "does not accept mail from this sender" is the cause
     report = (

@@ -18,6 +18,13 @@ def test_codes_are_kept_and_variable_parts_masked() -> None:
     assert "zc5x1x1" in tokens(text) and "zc550" in tokens(text)
 
 
+def test_a_mail_programs_error_number_is_a_code_not_a_queue_id() -> None:
+    # "0x800CCC0E" looks like a queue id, but it names one failure, as a status code does
+    assert "zc0x_800ccc0e" in tokens("Outlook error 0x800CCC0E")
+    assert tokens("0x800CCC92") != tokens("0x800CCC0E")
+    assert tokens("queue id 4F3A2B1C9D") == ["queue", "id"]
+
+
 def test_the_word_host_is_not_a_host_name() -> None:
     # a host name is a placeholder of its own, so "Host unknown" keeps a word that means something
     assert "host" in tokens("550 Host unknown") and "zhost" not in tokens("550 Host unknown")
