@@ -11,8 +11,8 @@ import logging
 import re
 import string
 import tomllib
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass, replace
 from importlib import resources
 from importlib.resources.abc import Traversable
 from typing import Any
@@ -192,6 +192,29 @@ class Knowledge:
             )
             self._rendered[key] = cached
         return cached
+
+    def without(self, phrasings: Collection[str]) -> Knowledge:
+        """A copy in which no entry, nor the outside class, has any of these signatures or questions.
+
+        For measuring: how the matcher does on a message whose near copies it was not given.
+        """
+        drop = frozenset(phrasings)
+        entries = tuple(
+            replace(
+                entry,
+                signatures=tuple(s for s in entry.signatures if s not in drop),
+                texts=tuple(
+                    (language, replace(texts, questions=tuple(q for q in texts.questions if q not in drop)))
+                    for language, texts in entry.texts
+                ),
+            )
+            for entry in self.entries
+        )
+        outside = Outside(
+            tuple(s for s in self.outside.signatures if s not in drop),
+            tuple(q for q in self.outside.questions if q not in drop),
+        )
+        return Knowledge(entries, self.facts, self._ui, self.priority, self.lexicon, outside)
 
     def ui_keys(self) -> frozenset[str]:
         return frozenset(self._ui["en"])

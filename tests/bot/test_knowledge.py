@@ -199,3 +199,16 @@ def test_ui_key_missing_in_a_language_is_refused(tmp_path: Path) -> None:
     path.write_text(head + "\n[es]" + tail, encoding="utf-8")
     with pytest.raises(KnowledgeError, match="label.fix"):
         load_from(copy)
+
+
+def test_a_copy_without_some_phrasings_keeps_everything_else(knowledge: Knowledge) -> None:
+    relay = knowledge.entry("relay-denied")
+    signature, question = relay.signatures[0], relay.text("en").questions[0]
+    outside = knowledge.outside.signatures[0]
+    smaller = knowledge.without({signature, question, outside})
+    assert signature not in smaller.entry("relay-denied").signatures
+    assert question not in smaller.entry("relay-denied").text("en").questions
+    assert outside not in smaller.outside.signatures
+    assert smaller.entry("relay-denied").signatures == relay.signatures[1:]
+    assert smaller.render("relay-denied", "cs") == knowledge.render("relay-denied", "cs")
+    assert signature in knowledge.entry("relay-denied").signatures  # the original is untouched
