@@ -49,7 +49,7 @@ _MARKERS: dict[str, frozenset[str]] = {
     ),
     "en": frozenset(
         "the my can't cannot how why what please thanks hello does doesn't i with and your our we you are was "
-        "this that there have has just would should us it's".split()
+        "this that there have has just would should us it's not could be is of for from when".split()
     ),
     "fr": frozenset(
         "je ne pas mon ma mes pourquoi comment merci bonjour est les des avec une arrive tous c'est quoi "
@@ -80,8 +80,10 @@ _ACCENTED: dict[str, frozenset[str]] = {
     "fr": frozenset({"où", "ça", "déjà", "être", "très"}),
 }
 _SHORT = 4
+_FEW = 7
 """Up to this many of the person's own words, langdetect alone decides nothing: on "Outlook
-error 0x800CCC0E" it is sure of Spanish. A give-away word must point the same way."""
+error 0x800CCC0E" it is sure of Spanish. A give-away word must point the same way.
+Up to ``_FEW`` words, English give-away words and no others make it English."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,6 +150,11 @@ def detect(
     ranked = sorted(scores.values(), reverse=True)
     if ranked[0] <= 0 or ranked[0] == ranked[1]:
         return Detection(None, 0.0, len(words))
+    others = [code for code in LANGUAGES if code != "en" and markers[code]]
+    if len(words) <= _FEW and best != "en" and not others and markers["en"]:
+        # a handful of words with only English give-aways: langdetect takes "Cannot send
+        # message" for French, but it is a program's English
+        return Detection("en", min(1.0, scores["en"]), len(words), markers["en"])
     if best == "en":
         # English may be the rest of a pasted error ("..., the sending IP is listed. c'est
         # grave ?"): without its English clauses, do the words give another language away?
@@ -217,12 +224,14 @@ def choose_language(
     default: str = "en",
     ignore: frozenset[str] = frozenset(),
     vocabulary: Mapping[str, frozenset[str]] | None = None,
+    pasted: str | None = None,
 ) -> tuple[str, Detection | None]:
     """Decide the language to answer in.
 
     Order: the person's explicit choice; the detected language of their own words (the
     words in ``ignore``, technical jargon, left out); the conversation's language; the
-    platform locale; the default.
+    platform locale; the language of the ``pasted`` error when it is not English (a mail
+    program's message in French means a French program); the default.
 
     Returns:
         The language and the detection it rests on (None when detection was not run).
@@ -239,4 +248,8 @@ def choose_language(
     for hint in (thread, locale_language(locale)):
         if hint in LANGUAGES:
             return hint, detection
+    if pasted:
+        found = detect(pasted, ignore=ignore, vocabulary=vocabulary)
+        if found.language not in (None, "en") and found.give_aways:
+            return found.language, detection
     return (default if default in LANGUAGES else "en"), detection

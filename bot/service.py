@@ -235,6 +235,7 @@ class SupportBot:
             default=self.settings.default_language,
             ignore=self.knowledge.lexicon.jargon,
             vocabulary=self.knowledge.language_words,
+            pasted=quote,
         )
         return match, quote, language
 

@@ -192,6 +192,11 @@ def test_every_ui_string_renders_in_every_language(bot: SupportBot) -> None:
         # a server's reply alone is no language: "-ERR" is in French texts only because they quote it
         ("-ERR authorization failed", "en"),
         ("Outlook error 0x800CCC0E", "en"),
+        # a program's few English words: langdetect is sure of French and Spanish here
+        ("eM Client: Cannot send message: 550 5.7.1 Relaying denied", "en"),
+        ("eM Client: Message could not be sent. 552 Message size exceeds maximum permitted", "en"),
+        # nothing of one's own but a program's French message: the program speaks the person's language
+        ("Le serveur auquel vous êtes connecté utilise un certificat de sécurité qui ne peut pas être vérifié.", "fr"),
     ],
 )
 async def test_pasted_english_and_jargon_do_not_decide_the_language(bot: SupportBot, text: str, language: str) -> None:
