@@ -150,8 +150,8 @@ def detect(
     ranked = sorted(scores.values(), reverse=True)
     if ranked[0] <= 0 or ranked[0] == ranked[1]:
         return Detection(None, 0.0, len(words))
-    others = [code for code in LANGUAGES if code != "en" and markers[code]]
-    if len(words) <= _FEW and best != "en" and not others and markers["en"]:
+    foreign = any(markers[code] for code in LANGUAGES if code != "en")
+    if len(words) <= _FEW and best != "en" and not foreign and markers["en"]:
         # a handful of words with only English give-aways: langdetect takes "Cannot send
         # message" for French, but it is a program's English
         return Detection("en", min(1.0, scores["en"]), len(words), markers["en"])
