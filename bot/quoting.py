@@ -107,7 +107,7 @@ _LEADING = re.compile(rf"(?<![\w.]){_CODES}(?:{_ADDRESS})?(?:[A-Za-z][A-Za-z ]{{
 _LEADING_SCAN = 400
 
 
-_IN_REPLY = re.compile(r"\s*\(?in reply to (?:end of )?[a-z ]*command\)?", re.IGNORECASE)
+_IN_REPLY = re.compile(r"\s*\(?in\s+reply\s+to\s+(?:end\s+of\s+)?[a-z\s]*?command\)?", re.IGNORECASE)
 _CONTINUED = 3  # wrapped lines (indented) that continue the error's line
 
 
@@ -152,7 +152,34 @@ def _line(text: str, start: int, end: int, bounds: tuple[int, int]) -> tuple[int
         return new_start, closing
     if code is not None:
         return code.start(), line_end
-    return start, end  # no code and no quotation mark: nothing says where the error line begins
+    # no code and no quotation mark: a mail program's message ("The SMTP server requires
+    # authentication.") is the sentence the alignment stands in, unless the rest of that
+    # sentence is the person's ("my outlook says ...")
+    breaks = [m.end() for m in _SENTENCE_BREAK.finditer(text, line_start, start)]
+    sentence_start = breaks[-1] if breaks else line_start
+    stop = _SENTENCE_CLOSE.search(text, max(start, end - 1), line_end)
+    sentence_end = stop.end() if stop is not None else line_end
+    fragment = len(re.findall(r"[^\W\d_]{2,}", text[start:end])) < _FRAGMENT_WORDS
+    rest = text[sentence_start:start] + " " + text[end:sentence_end]
+    personal = "?" in rest or not_english(rest) or not _PERSONAL.isdisjoint(re.findall(r"[a-z']+", fold(rest).lower()))
+    if not fragment or personal or sentence_end - sentence_start > _SENTENCE_MAX:
+        return start, end
+    return sentence_start, sentence_end
+
+
+_SENTENCE_BREAK = re.compile(r"[.!?:;](?=\s)\s*")
+_SENTENCE_CLOSE = re.compile(r"[.!?](?=\s|$)")
+_SENTENCE_MAX = 300
+_FRAGMENT_WORDS = 3  # an alignment of fewer words is a fragment of the program's sentence
+# the person's own words in English, and more of the other four languages than their
+# give-away words hold: "I", "my", "we", "please"... (folded)
+_PERSONAL = frozenset(
+    "i i'm i've my me we our us lol pls please help thanks hi hello what why how "
+    "ja mi me mne muj moje mam nam nase prosim diky ahoj proc jak "
+    "ich mir mich mein meine wir uns unser bitte danke hallo warum wie "
+    "je j' moi mon ma mes nous notre merci bonjour svp pourquoi comment "
+    "yo mis nosotros nuestro gracias hola porque como".split()
+)
 
 
 _CLOSING_QUOTE = {"«": "»", "„": "“", "“": "”"}

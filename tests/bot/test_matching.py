@@ -383,6 +383,15 @@ def test_ranked_confidences_never_rise_and_unknown_is_never_sure(matcher: Matche
         ("Thunderbird : « Échec de l'envoi du message », le serveur répond 535 5.7.8 Error: authentication failed. "
          "J'ai vérifié le mot de passe.",
          "535 5.7.8 Error: authentication failed."),
+        # a signature matches a word or two of a program's message: the quote is its sentence
+        ("Outlook for Mac: Mail could not be sent. The SMTP server requires authentication. Error code 17997",
+         "The SMTP server requires authentication."),
+        # ... but not the person's sentence around the error
+        ("Un cliente dice que su servidor rechaza algunos de nuestros correos por SPF fail.", "SPF fail"),
+        # Postfix wraps its frame too
+        ("<a@shop.example>: host mx.shop.example[203.0.113.5] said: 552 5.2.2 Mailbox full (in reply to RCPT TO\n"
+         "    command)",
+         "552 5.2.2 Mailbox full"),
     ],
 )
 def test_the_quote_stops_where_the_persons_words_begin(matcher: Matcher, text: str, quote: str) -> None:
