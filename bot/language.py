@@ -58,7 +58,7 @@ _MARKERS: dict[str, frozenset[str]] = {
     "es": frozenset(
         "puedo mis por como gracias hola los las con una llega tengo para cuenta usuario sirve "
         "puede teneis tenemos cliente pero tambien porque estan hay muy desde cuando donde hace sale "
-        "dice rechazado rebota devuelve".split()
+        "dice rechazado rebota devuelve eran era unas unos nada mas esta esto solo".split()
     ),
 }
 

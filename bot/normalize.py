@@ -257,7 +257,7 @@ def looks_pasted(line: str) -> bool:
     stripped = line.strip()
     if not stripped:
         return True
-    if stripped.startswith((">", "|", "#", "$ ", "[", "**", "--", "==", "<")):
+    if stripped.startswith((">", "|", "#", "$ ", "[", "**", "---", "==", "<")):
         return True
     folded = fold(stripped)
     markers = len(_PASTE_MARKERS.findall(folded))

@@ -252,7 +252,7 @@ def _trim(text: str, start: int, end: int, signature: str) -> tuple[int, int]:
     return start, end
 
 
-_SEPARATOR = re.compile(r"\s[–—-]\s|,\s")
+_SEPARATOR = re.compile(r"\s(?:--|[–—-])\s|,\s")
 _TECHNICAL = re.compile(r"[.@\[\]/:<>=_]\S")
 
 

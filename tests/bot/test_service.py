@@ -195,6 +195,9 @@ def test_every_ui_string_renders_in_every_language(bot: SupportBot) -> None:
         # a program's few English words: langdetect is sure of French and Spanish here
         ("eM Client: Cannot send message: 550 5.7.1 Relaying denied", "en"),
         ("eM Client: Message could not be sent. 552 Message size exceeds maximum permitted", "en"),
+        # the person's words after a double dash
+        ("550 5.1.1 User unknown -- ale ta adresa urcite existuje", "cs"),
+        ("552 5.3.4 Message size exceeds fixed maximum message size -- eran unas fotos", "es"),
         # nothing of one's own but a program's French message: the program speaks the person's language
         ("Le serveur auquel vous êtes connecté utilise un certificat de sécurité qui ne peut pas être vérifié.", "fr"),
     ],
