@@ -80,10 +80,11 @@ _ACCENTED: dict[str, frozenset[str]] = {
     "fr": frozenset({"où", "ça", "déjà", "être", "très"}),
 }
 _SHORT = 4
-_FEW = 7
 """Up to this many of the person's own words, langdetect alone decides nothing: on "Outlook
-error 0x800CCC0E" it is sure of Spanish. A give-away word must point the same way.
-Up to ``_FEW`` words, English give-away words and no others make it English."""
+error 0x800CCC0E" it is sure of Spanish. A give-away word must point the same way."""
+_FEW = 7
+"""Up to this many words, English give-away words and none of another language make it
+English: on "eM Client: Cannot send message" langdetect is sure of French."""
 
 
 @dataclass(frozen=True, slots=True)

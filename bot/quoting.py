@@ -116,8 +116,9 @@ def _line(text: str, start: int, end: int, bounds: tuple[int, int]) -> tuple[int
 
     A signature matches a part of the error ("DMARC", "zen.spamhaus.org"); the quote is the
     line it stands in: from a quotation mark that opens before it, else from the line's
-    first status code, else where the alignment began; to the end of the line and of the
-    indented lines that continue it. :func:`_trim` then cuts the person's words off.
+    first status code, to the end of the line and of the indented lines that continue it;
+    else, for a fragment of a few words, the sentence it stands in. :func:`_trim` then cuts
+    the person's words off.
     """
     low, high = bounds
     line_start = max(low, text.rfind("\n", 0, start) + 1)
