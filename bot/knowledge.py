@@ -18,7 +18,7 @@ from importlib.resources.abc import Traversable
 from typing import Any
 
 from .errors import KnowledgeError
-from .models import LANGUAGES, NOTICES, STAGES, Entry, Facts, Localized
+from .models import LANGUAGES, NOTICES, SHOWN_IN, STAGES, Entry, Facts, Localized
 from .normalize import fold
 
 __all__ = ["CATEGORIES", "CHECKS", "KINDS", "Knowledge", "Lexicon", "Outside", "PriorityRules", "load_from", "load_knowledge"]
@@ -33,7 +33,7 @@ _WORD = re.compile(r"[^\W\d_]+")
 _CODE = re.compile(r"^(?:[245]\d\d|[245]\.\d{1,3}\.\d{1,3})$")
 _TEXT_FIELDS = ("title", "cause", "fix")
 _REPLY = re.compile(r"(?<![\w.])(?:[245]\d\d|[245]\.\d{1,3}\.\d{1,3})(?![\w.])|^[-+](?:ERR|OK)\b|^\* (?:NO|BAD)\b")
-_ENTRY_KEYS = {"id", "category", "kind", "checks", "codes", "stages", "notice", "on_failure", "on_provider", "signatures", *LANGUAGES}
+_ENTRY_KEYS = {"id", "category", "kind", "checks", "codes", "stages", "notice", "on_failure", "on_provider", "shown_in", "signatures", *LANGUAGES}
 _PRIORITIES = ("low", "normal", "high", "urgent")
 
 
@@ -70,6 +70,9 @@ class Lexicon:
             ("not reachable" as "unreachable"), in the knowledge base and in messages alike.
         meaningful: words of the frame lines that still tell problems apart ("recipient",
             "sender"): they keep their weight in a report.
+        programs: folded names of mail programs, devices and mail libraries ("outlook",
+            "printer", "phpmailer"): a message naming one, without a report around it, is
+            the program's own error.
     """
 
     stopwords: frozenset[str]
@@ -77,6 +80,7 @@ class Lexicon:
     jargon: frozenset[str] = frozenset()
     variants: tuple[tuple[str, str], ...] = ()
     meaningful: frozenset[str] = frozenset()
+    programs: frozenset[str] = frozenset()
 
     def canonical(self, text: str) -> str:
         """``text`` with each variant phrase replaced by its word."""
@@ -328,6 +332,9 @@ def _load_entry(node: Traversable, facts: Mapping[str, str]) -> Entry:
         raise KnowledgeError(f"notice must be one of {list(NOTICES)}", path=label, entry_id=entry_id)
     on_failure = _other_id(data, "on_failure", label, entry_id)
     on_provider = _other_id(data, "on_provider", label, entry_id)
+    shown_in = data.get("shown_in")
+    if shown_in is not None and shown_in not in SHOWN_IN:
+        raise KnowledgeError(f"shown_in must be one of {list(SHOWN_IN)}", path=label, entry_id=entry_id)
     signatures = _str_tuple(data.get("signatures"), "signatures", label, entry_id)
     texts: list[tuple[str, Localized]] = []
     for language in LANGUAGES:
@@ -366,6 +373,7 @@ def _load_entry(node: Traversable, facts: Mapping[str, str]) -> Entry:
         notice=notice,
         on_failure=on_failure,
         on_provider=on_provider,
+        shown_in=shown_in,
     )
 
 
@@ -463,12 +471,16 @@ def _load_lexicon(node: Traversable | None) -> Lexicon:
     meaningful = data.get("boilerplate", {}).get("meaningful", "")
     if not isinstance(meaningful, str):
         raise KnowledgeError("[boilerplate] meaningful must be a string of words", path=label)
+    programs = data.get("programs", {}).get("words", "")
+    if not isinstance(programs, str):
+        raise KnowledgeError("[programs] words must be a string of words", path=label)
     return Lexicon(
         words,
         _str_tuple(lines, "boilerplate.lines", label, None) if lines else (),
         frozenset(fold(word) for word in jargon.split()),
         tuple(variants),
         frozenset(fold(word) for word in meaningful.split()),
+        frozenset(fold(word) for word in programs.split()),
     )
 
 

@@ -74,6 +74,7 @@ _PAIR_WEIGHT = 0.5  # two adjacent words as one feature, next to the words thems
 _WRONG_STAGE = 0.3  # an entry whose failure cannot be the reply to the command that failed
 _WRONG_NOTICE = 0.5  # an entry about a delay in a returned message's report, or the reverse
 _NOT_OURS = 0.5  # an entry about another provider's server, when ours refused
+_NOT_FROM_PROGRAM = 0.5  # an entry only a delivery report shows, for a mail program's own error
 _SCAN = 20_000  # how far into a paste its lines, stage and notice are read
 _FRAME_SCAN = 2_000
 _FRAME_MIN_CHARS = 25  # "Status" or "The mail system" could be anybody's words; a longer frame line is not
@@ -118,6 +119,8 @@ class Matcher:
         self._notices = tuple(knowledge.entry(entry_id).notice for entry_id in self._ids)
         self._on_failure = tuple(knowledge.entry(entry_id).on_failure for entry_id in self._ids)
         self._on_provider = tuple(knowledge.entry(entry_id).on_provider for entry_id in self._ids)
+        self._report_only = frozenset(i for i, entry_id in enumerate(self._ids) if knowledge.entry(entry_id).shown_in == "report")
+        self._programs = knowledge.lexicon.programs
         self._provider_hosts = frozenset(
             value.lower().rstrip(".") for key, value in knowledge.facts.as_dict().items() if key.endswith("_host")
         )
@@ -312,6 +315,8 @@ class Matcher:
         stage = _stage(text) if pasted else None
         notice = _notice(text) if pasted else None
         ours = pasted and not self._provider_hosts.isdisjoint(_refusing_hosts(text))
+        # "printer says TLS handshake failed": the program's own connection to us, not a report
+        program = not pasted and not self._programs.isdisjoint(words(text[:_FRAME_SCAN]))
         results: list[tuple[str, float, dict[str, float]]] = []
         carried: dict[str, tuple[float, dict[str, float]]] = {}
         for entry_index, explained_mass in explained.items():
@@ -342,6 +347,8 @@ class Matcher:
                 if successor is not None and score > carried.get(successor, (0.0, parts))[0]:
                     carried[successor] = (score, parts)
                 score *= _WRONG_NOTICE
+            if program and entry_index in self._report_only:
+                score *= _NOT_FROM_PROGRAM
             handover = self._on_provider[entry_index] if ours and entry_index < self._outside else None
             if handover is not None:
                 # our own server refused: an unknown recipient there is a mailbox missing with us

@@ -21,6 +21,7 @@ STAGES = ("connect", "helo", "auth", "mail", "rcpt", "data")
 """The SMTP session's stages, in order, as an entry's ``stages`` name them."""
 
 NOTICES = ("delay", "failure")
+SHOWN_IN = ("report",)
 """What a delivery report says of its message: still being retried, or returned for good."""
 
 
@@ -87,6 +88,9 @@ class Entry:
             (an unreachable server, given up after the queue time), or None.
         on_provider: the entry that explains this failure when the provider's own server is
             the one that refused (an unknown recipient there is a mailbox missing with us), or None.
+        shown_in: ``"report"`` when a person only ever sees this failure inside a delivery
+            report, never as their mail program's own error (a server unreachable from ours),
+            or None.
     """
 
     id: str
@@ -100,6 +104,7 @@ class Entry:
     notice: str | None = None
     on_failure: str | None = None
     on_provider: str | None = None
+    shown_in: str | None = None
 
     def text(self, language: str) -> Localized:
         for code, localized in self.texts:

@@ -212,3 +212,8 @@ def test_a_copy_without_some_phrasings_keeps_everything_else(knowledge: Knowledg
     assert smaller.entry("relay-denied").signatures == relay.signatures[1:]
     assert smaller.render("relay-denied", "cs") == knowledge.render("relay-denied", "cs")
     assert signature in knowledge.entry("relay-denied").signatures  # the original is untouched
+
+
+def test_bad_shown_in_is_refused(tmp_path: Path) -> None:
+    refused = _refusal(tmp_path, "remote-tls-failed", 'shown_in = "report"', 'shown_in = "bounce"', "shown_in")
+    assert refused.entry_id == "remote-tls-failed"

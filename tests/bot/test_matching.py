@@ -237,6 +237,18 @@ def test_a_mail_programs_own_errors(matcher: Matcher, text: str, entry_id: str) 
     assert (found.outcome, found.entry_id) == ("answer", entry_id)
 
 
+def test_a_programs_own_error_is_not_a_failure_only_reports_show(matcher: Matcher) -> None:
+    # the printer's own connection to our server failed: its encryption settings, not the
+    # recipient's server; the same words in a report are the recipient's server
+    printer = matcher.match("printer says TLS handshake failed")
+    assert (printer.outcome, printer.entry_id) == ("answer", "ssl-tls-options")
+    report = matcher.match(
+        "TLS error on connection to mx.shop.example [203.0.113.5] (SSL_connect): TLS handshake failed\n"
+        "<ivo@shop.example>: delivery temporarily suspended"
+    )
+    assert report.entry_id == "remote-tls-failed"
+
+
 def test_sender_is_a_telling_word_though_frames_use_it(matcher: Matcher) -> None:
     # "returning message to sender" is frame; "does not accept mail from this sender" is the cause
     report = (
