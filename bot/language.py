@@ -24,7 +24,7 @@ from langdetect import DetectorFactory  # type: ignore[import-untyped]
 from langdetect.lang_detect_exception import LangDetectException  # type: ignore[import-untyped]
 
 from .models import LANGUAGES
-from .normalize import fold, own_words
+from .normalize import fold, own_words, without_variables
 
 __all__ = ["Detection", "choose_language", "detect", "locale_language", "not_english"]
 
@@ -118,18 +118,24 @@ def _marker_counts(words: list[str]) -> dict[str, int]:
 
 
 def detect(
-    text: str, *, ignore: frozenset[str] = frozenset(), vocabulary: Mapping[str, frozenset[str]] | None = None
+    text: str,
+    *,
+    ignore: frozenset[str] = frozenset(),
+    vocabulary: Mapping[str, frozenset[str]] | None = None,
+    whole: bool = False,
 ) -> Detection:
     """Detect the language of the person's own words in ``text``.
 
     langdetect's probabilities are combined with a few give-away function words per
     language, which settle the short messages langdetect alone gets wrong.
 
+    ``whole``: read all of ``text``, pasted lines too (the language a program's message is in).
+
     Returns:
         A :class:`Detection`; ``language`` is None when too few of the person's own words
         are left after stripping pasted errors, or when nothing points anywhere.
     """
-    own = own_words(text)
+    own = without_variables(text) if whole else own_words(text)
     if ignore:
         own = " ".join(word for word in own.split() if fold(word).strip(".,;:!?()'\"") not in ignore)
     words = _LETTERS.findall(own)
@@ -249,8 +255,9 @@ def choose_language(
     for hint in (thread, locale_language(locale)):
         if hint in LANGUAGES:
             return hint, detection
-    if pasted:
-        found = detect(pasted, ignore=ignore, vocabulary=vocabulary)
+    for whole in (False, True) if pasted else ():
+        # the person's words in the paste ("Rebote: ..."), then the paste itself
+        found = detect(pasted or "", ignore=ignore, vocabulary=vocabulary, whole=whole)
         if found.language not in (None, "en") and found.give_aways:
             return found.language, detection
     return (default if default in LANGUAGES else "en"), detection

@@ -323,7 +323,12 @@ def own_words(text: str) -> str:
             kept.extend(_around_code(line))  # "Gmail dice 550 5.7.26 Unauthenticated email from ..."
             continue
         kept.append(line)
-    own = _TOO_LONG.sub(" ", " ".join(kept))
+    return without_variables(" ".join(kept))
+
+
+def without_variables(text: str) -> str:
+    """``text`` without status codes, links, addresses, IPs and host names: no language's words."""
+    own = _TOO_LONG.sub(" ", text)
     own = _ENHANCED.sub(" ", own)
     own = _BASIC.sub(" ", own)
     own = _URL.sub(" ", own)

@@ -235,7 +235,7 @@ class SupportBot:
             default=self.settings.default_language,
             ignore=self.knowledge.lexicon.jargon,
             vocabulary=self.knowledge.language_words,
-            pasted=quote,
+            pasted=quote or text,  # no quote: the whole message is what was pasted
         )
         return match, quote, language
 

@@ -198,6 +198,8 @@ def test_every_ui_string_renders_in_every_language(bot: SupportBot) -> None:
         # the person's words after a double dash
         ("550 5.1.1 User unknown -- ale ta adresa urcite existuje", "cs"),
         ("552 5.3.4 Message size exceeds fixed maximum message size -- eran unas fotos", "es"),
+        # French words that read like a pasted report ("message" twice): still French
+        ("Le message n'est pas parti et le message reste bloqué dans la boîte d'envoi depuis hier", "fr"),
         # nothing of one's own but a program's French message: the program speaks the person's language
         ("Le serveur auquel vous êtes connecté utilise un certificat de sécurité qui ne peut pas être vérifié.", "fr"),
     ],
