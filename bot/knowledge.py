@@ -48,6 +48,8 @@ class PriorityRules:
         urgent_words: words that raise a ticket's tone to urgent (folded, any language).
         angry_words: words of an angry or urgent tone, which send a ticket to a human.
         raise_on_tone: True when an urgent tone raises the priority one step.
+        blocked_words: words of a person who cannot send or receive at all ("can't send
+            anything"): a matched ticket with them is at least high, whatever its entry's rule.
     """
 
     by_entry: tuple[tuple[str, str], ...]
@@ -56,6 +58,7 @@ class PriorityRules:
     urgent_words: tuple[str, ...]
     angry_words: tuple[str, ...]
     raise_on_tone: bool
+    blocked_words: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -440,6 +443,7 @@ def _load_priority(node: Traversable | None, ids: set[str]) -> PriorityRules:
         urgent_words=_str_tuple(tone.get("urgent", []), "tone.urgent", label, None) if tone.get("urgent") else (),
         angry_words=_str_tuple(tone.get("angry", []), "tone.angry", label, None) if tone.get("angry") else (),
         raise_on_tone=bool(tone.get("raise_priority", True)),
+        blocked_words=_str_tuple(tone.get("blocked", []), "tone.blocked", label, None) if tone.get("blocked") else (),
     )
 
 

@@ -2,7 +2,10 @@
 
 The rules live in knowledge/priority.toml (data, not code): an entry's own priority, else
 its category's; an urgent tone raises a matched ticket one step; a ticket no entry matched
-keeps the `unknown` priority and goes to a human, and so does an angry one.
+keeps the `unknown` priority and goes to a human, and so does an angry one. A matched
+ticket whose sender cannot send or receive at all ("we can't send anything since this
+morning") is at least high before the tone is counted: a settings question asked because
+nothing goes out is no low-priority question.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from .normalize import fold
 __all__ = ["PRIORITIES", "Triager"]
 
 PRIORITIES = ("low", "normal", "high", "urgent")
+_BLOCKED = "high"  # the least a matched ticket gets whose sender cannot send or receive at all
 
 
 def _phrase_pattern(words: tuple[str, ...]) -> re.Pattern[str] | None:
@@ -35,6 +39,7 @@ class Triager:
         self._by_category = dict(rules.by_category)
         self._urgent = _phrase_pattern(rules.urgent_words)
         self._angry = _phrase_pattern(rules.angry_words)
+        self._blocked = _phrase_pattern(rules.blocked_words)
 
     def tone(self, text: str) -> tuple[bool, bool]:
         """(urgent, angry) from the ticket's words; shouting (many capitals or !!!) counts as urgent."""
@@ -59,6 +64,8 @@ class Triager:
             category = "unknown"
             priority = rules.unknown
             needs_human = True
+        if category != "unknown" and self._blocked and self._blocked.search(fold(text[:5000])):
+            priority = max(priority, _BLOCKED, key=PRIORITIES.index)
         if urgent and rules.raise_on_tone and category != "unknown":
             priority = PRIORITIES[min(PRIORITIES.index(priority) + 1, len(PRIORITIES) - 1)]
         if angry:

@@ -150,6 +150,15 @@ def test_triage_priority_and_reply_language(bot: SupportBot) -> None:
     assert question.priority == "low"
 
 
+def test_triage_raises_a_ticket_whose_sender_cannot_send_at_all(bot: SupportBot) -> None:
+    question = "Which outgoing server do I enter in Outlook?"
+    asked = bot.triage(Ticket(id="T4", text=question))
+    blocked = bot.triage(Ticket(id="T5", text=question + " We can't send anything since this morning."))
+    assert asked.entry_id == blocked.entry_id == "smtp-settings"
+    assert asked.priority == "low"
+    assert blocked.priority == "high"
+
+
 def test_triage_unknown_angry_goes_to_a_human(bot: SupportBot) -> None:
     result = bot.triage(Ticket(id="T3", text="This is unacceptable, your invoice is wrong again and nobody answers!"))
     assert result.entry_id is None
