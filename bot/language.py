@@ -184,6 +184,7 @@ def not_english(text: str) -> bool:
 
 
 _CLAUSE = re.compile(r"[.,;:!?]+")
+_PASTE_SAMPLE = 2_000
 _OTHER_MIN = 0.7
 
 
@@ -255,9 +256,12 @@ def choose_language(
     for hint in (thread, locale_language(locale)):
         if hint in LANGUAGES:
             return hint, detection
-    for whole in (False, True) if pasted else ():
+    sample = (pasted or "")[:_PASTE_SAMPLE]  # a paste's language shows in its first lines
+    for whole in (False, True) if sample else ():
+        if not whole and pasted == text:
+            continue  # its own words were read above
         # the person's words in the paste ("Rebote: ..."), then the paste itself
-        found = detect(pasted or "", ignore=ignore, vocabulary=vocabulary, whole=whole)
+        found = detect(sample, ignore=ignore, vocabulary=vocabulary, whole=whole)
         if found.language not in (None, "en") and found.give_aways:
             return found.language, detection
     return (default if default in LANGUAGES else "en"), detection
