@@ -124,9 +124,19 @@ def _lines(stream: TextIO) -> Iterator[tuple[int, str]]:
 
 
 def _cmd_triage(args: argparse.Namespace, settings: Settings) -> int:
+    try:
+        source: TextIO = sys.stdin if args.file in (None, "-") else open(args.file, encoding="utf-8", errors="replace")
+    except OSError as exc:
+        sys.stderr.write(f"mailmedic: cannot read {args.file}: {exc.strerror or exc}\n")
+        return 2
+    try:
+        sink: TextIO = sys.stdout if not args.out else open(args.out, "w", encoding="utf-8")
+    except OSError as exc:
+        sys.stderr.write(f"mailmedic: cannot write {args.out}: {exc.strerror or exc}\n")
+        if source is not sys.stdin:
+            source.close()
+        return 2
     bot = _bot(settings)
-    source: TextIO = sys.stdin if args.file in (None, "-") else open(args.file, encoding="utf-8", errors="replace")
-    sink: TextIO = sys.stdout if not args.out else open(args.out, "w", encoding="utf-8")
     progress = sys.stderr.isatty()
     done = 0
     try:

@@ -79,6 +79,15 @@ def test_triage_file_to_file(tmp_path: Path) -> None:
     assert json.loads(target.read_text(encoding="utf-8"))["entry"] == "too-many-connections"
 
 
+def test_triage_of_a_missing_file_says_so_without_a_traceback(tmp_path: Path) -> None:
+    done = _run("triage", str(tmp_path / "no-such.jsonl"))
+    assert done.returncode == 2
+    assert b"cannot read" in done.stderr and b"no-such.jsonl" in done.stderr
+    assert b"Traceback" not in done.stderr
+    unwritable = _run("triage", "-", "--out", str(tmp_path / "no-dir" / "out.jsonl"), stdin='{"id": 1, "text": "x"}\n')
+    assert unwritable.returncode == 2 and b"cannot write" in unwritable.stderr and b"Traceback" not in unwritable.stderr
+
+
 def test_kb_lists_every_entry_and_json_has_all_languages() -> None:
     plain = _run("kb")
     assert b"28 entries" in plain.stdout
