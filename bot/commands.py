@@ -30,12 +30,15 @@ class Command:
         argument: for ``lang``, the code as written (``"fr"``, ``"auto"``).
         check: for ``check``, what to check (None when the targets were missing or unclear).
         language: the language the command word gives away (``"prüfe"`` -> ``"de"``), if any.
+        then: for ``lang``, the message that follows the code ("lang fr 552 5.2.2 Mailbox
+            full"), to be answered in the new language; empty when there is none.
     """
 
     name: CommandName
     argument: str = ""
     check: CheckCommand | None = None
     language: str | None = None
+    then: str = ""
 
 
 _HELP = {
@@ -43,6 +46,7 @@ _HELP = {
 }
 _HUMAN = {"human": "en", "clovek": "cs", "mensch": "de", "humain": "fr", "humano": "es"}
 _LANG = {"lang", "language", "jazyk", "sprache", "langue", "idioma"}
+_LANG_CODES = {"cs", "de", "en", "fr", "es", "auto"}
 # small talk: a message made only of these (and filler) is a greeting or a thank-you, not a question
 _GREETING = {
     "hi": "en", "hello": "en", "hey": "en", "ahoj": "cs", "dobry": "cs", "den": "cs", "zdravim": "cs",
@@ -166,6 +170,9 @@ def parse_command(text: str) -> Command | None:
         return Command("human", language=_HUMAN[word])
     if word in _LANG and len(rest.split()) <= 1:
         return Command("lang", argument=fold(rest.strip()))
+    code, then = (rest.split(None, 1) + ["", ""])[:2]
+    if word in _LANG and fold(code) in _LANG_CODES and then.strip():
+        return Command("lang", argument=fold(code), then=then.strip())  # "lang fr 552 5.2.2 Mailbox full"
     if word in _CHECK:
         targets = _targets(rest)
         if targets is None and rest.strip():

@@ -269,7 +269,10 @@ class SupportBot:
 
     async def _command(self, command: Command, inbound: Inbound) -> Reply:
         explicit = self.store.user_language(inbound.platform, inbound.user)
-        language = explicit or command.language or self._hint_language(inbound)
+        thread = self.store.thread_language(inbound.platform, inbound.thread) if inbound.thread else None
+        # "human" and "check" are everybody's words: in a French thread they ask in French
+        weak = command.language in (None, "en")
+        language = explicit or (thread if weak and thread in LANGUAGES else None) or command.language or self._hint_language(inbound)
         if command.name == "help":
             return self.composer.message("help", language, "help")
         if command.name == "thanks":
@@ -281,9 +284,13 @@ class SupportBot:
             code = command.argument
             if code in LANGUAGES:
                 self.store.set_user_language(inbound.platform, inbound.user, code)
+                if command.then:
+                    return await self._handle(replace(inbound, text=command.then))  # "lang fr <the error>"
                 return self.composer.message("info", code, "lang.set")
             if code in ("auto", ""):
                 self.store.set_user_language(inbound.platform, inbound.user, None)
+                if command.then:
+                    return await self._handle(replace(inbound, text=command.then))
                 return self.composer.message("info", self._hint_language(inbound), "lang.auto")
             return self.composer.message("error", language, "lang.bad", code=code[:20])
         # check

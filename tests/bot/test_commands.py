@@ -46,6 +46,9 @@ def test_sentences_are_not_commands(text: str) -> None:
 
 def test_lang_help_human_and_bare_check() -> None:
     assert parse_command("lang fr").argument == "fr"  # type: ignore[union-attr]
+    with_message = parse_command("lang es\n552 5.2.2 Mailbox full")
+    assert with_message is not None and (with_message.argument, with_message.then) == ("es", "552 5.2.2 Mailbox full")
+    assert parse_command("language is German here") is None  # no code after the word: a sentence
     assert parse_command("Sprache de").name == "lang"  # type: ignore[union-attr]
     assert parse_command("aide").language == "fr"  # type: ignore[union-attr]
     assert parse_command("humano por favor").name == "human"  # type: ignore[union-attr]

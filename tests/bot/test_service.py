@@ -150,6 +150,21 @@ def test_triage_priority_and_reply_language(bot: SupportBot) -> None:
     assert question.priority == "low"
 
 
+async def test_lang_with_a_message_sets_the_language_and_answers_it(bot: SupportBot) -> None:
+    reply = await bot.handle(Inbound(text="lang fr 552 5.2.2 Mailbox full", user="u9"))
+    assert (reply.kind, reply.entry_id, reply.language) == ("answer", "recipient-mailbox-full", "fr")
+    later = await bot.handle(Inbound(text="552 5.2.2 Mailbox full", user="u9"))
+    assert later.language == "fr"  # the choice sticks
+
+
+async def test_an_english_command_word_answers_in_the_threads_language(bot: SupportBot) -> None:
+    await bot.handle(Inbound(text="Bonjour, mon client reçoit 552 5.2.2 Mailbox full, que faire ?", thread="t7"))
+    handoff = await bot.handle(Inbound(text="human", thread="t7"))
+    assert handoff.needs_human and handoff.language == "fr"
+    german = await bot.handle(Inbound(text="mensch", thread="t7"))
+    assert german.language == "de"  # a word of another language is that language's
+
+
 def test_triage_raises_a_ticket_whose_sender_cannot_send_at_all(bot: SupportBot) -> None:
     question = "Which outgoing server do I enter in Outlook?"
     asked = bot.triage(Ticket(id="T4", text=question))
