@@ -49,7 +49,7 @@ class PriorityRules:
         angry_words: words of an angry or urgent tone, which send a ticket to a human.
         raise_on_tone: True when an urgent tone raises the priority one step.
         blocked_words: words of a person who cannot send or receive at all ("can't send
-            anything"): a matched ticket with them is at least high, whatever its entry's rule.
+            anything"): a ticket with them is at least high, whatever its entry's rule.
     """
 
     by_entry: tuple[tuple[str, str], ...]

@@ -1,11 +1,11 @@
 """Ticket triage: category, priority, needs-a-human and a suggested reply.
 
 The rules live in knowledge/priority.toml (data, not code): an entry's own priority, else
-its category's; an urgent tone raises a matched ticket one step; a ticket no entry matched
-keeps the `unknown` priority and goes to a human, and so does an angry one. A matched
-ticket whose sender cannot send or receive at all ("we can't send anything since this
-morning") is at least high before the tone is counted: a settings question asked because
-nothing goes out is no low-priority question.
+its category's; a ticket no entry matched gets the `unknown` priority and goes to a human,
+and so does an angry one. A ticket whose sender cannot send or receive at all ("we can't
+send anything since this morning") is at least high: a settings question asked because
+nothing goes out is no low-priority question. Then an urgent tone raises it one step,
+matched or not.
 """
 
 from __future__ import annotations
@@ -64,9 +64,10 @@ class Triager:
             category = "unknown"
             priority = rules.unknown
             needs_human = True
-        if category != "unknown" and self._blocked and self._blocked.search(fold(text[:5000])):
+        # matched or not: an agent picks up "nothing goes out since 9am!!" before a question
+        if self._blocked and self._blocked.search(fold(text[:5000])):
             priority = max(priority, _BLOCKED, key=PRIORITIES.index)
-        if urgent and rules.raise_on_tone and category != "unknown":
+        if urgent and rules.raise_on_tone:
             priority = PRIORITIES[min(PRIORITIES.index(priority) + 1, len(PRIORITIES) - 1)]
         if angry:
             needs_human = True

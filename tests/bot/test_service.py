@@ -174,6 +174,13 @@ def test_triage_raises_a_ticket_whose_sender_cannot_send_at_all(bot: SupportBot)
     assert blocked.priority == "high"
 
 
+def test_triage_an_urgent_ticket_no_entry_matched_goes_up_too(bot: SupportBot) -> None:
+    calm = bot.triage(Ticket(id="T6", text="Hello, the invoice for last month shows two mailboxes, we have one."))
+    urgent = bot.triage(Ticket(id="T7", text="URGENT: nothing goes out since 9am, the whole company is affected!!"))
+    assert calm.entry_id is None and calm.priority == "normal"
+    assert urgent.needs_human and urgent.priority == "urgent"  # at least high, then one step for the tone
+
+
 def test_triage_unknown_angry_goes_to_a_human(bot: SupportBot) -> None:
     result = bot.triage(Ticket(id="T3", text="This is unacceptable, your invoice is wrong again and nobody answers!"))
     assert result.entry_id is None
