@@ -17,7 +17,7 @@ from .normalize import fold
 
 __all__ = ["Command", "parse_command"]
 
-CommandName = Literal["help", "lang", "check", "human", "thanks"]
+CommandName = Literal["help", "lang", "check", "human", "thanks", "ack"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,8 +25,8 @@ class Command:
     """A parsed chat command.
 
     Attributes:
-        name: ``help``, ``lang``, ``check``, ``human`` or ``thanks`` (a thank-you and nothing
-            else; a greeting alone is ``help``).
+        name: ``help``, ``lang``, ``check``, ``human``, ``thanks`` (a thank-you and nothing
+            else; a greeting alone is ``help``) or ``ack`` ("ok", "alles klar": nothing to answer).
         argument: for ``lang``, the code as written (``"fr"``, ``"auto"``).
         check: for ``check``, what to check (None when the targets were missing or unclear).
         language: the language the command word gives away (``"prüfe"`` -> ``"de"``), if any.
@@ -61,6 +61,16 @@ _SMALL_FILLER = {
     "you", "a", "lot", "so", "much", "very", "it", "works", "now", "great", "perfect", "moc", "funguje", "to", "uz",
     "super", "vielen", "vielmals", "sehr", "es", "geht", "jetzt", "beaucoup", "ca", "marche", "mille", "muchas",
     "mil", "ya", "funciona", "ok", "okay", "all", "there", "everyone", "team", "bot", "mailmedic",
+    # "thanks, that fixed it": the thanks of a solved problem
+    "that", "fixed", "solved", "worked", "helped", "working", "did", "trick", "problem", "resolved", "was", "this",
+    "pomohlo", "vyreseno", "jde", "geholfen", "gelost", "klappt", "hat", "das", "resolu", "regle", "aide",
+    "resuelto", "solucionado", "funciono", "sirvio",
+}
+# an acknowledgement and nothing else: "ok", "got it", "alles klar"
+_ACK = {
+    "ok", "okay", "k", "got", "it", "alright", "cool", "fine", "understood", "noted", "great", "perfect", "super",
+    "dobre", "dobra", "jasne", "rozumim", "gut", "verstanden", "alles", "klar", "d'accord", "compris", "entendu",
+    "vale", "entendido", "perfecto", "bien",
 }
 _CHECK = {
     "check": None, "verify": "en", "zkontroluj": "cs", "zkontrolujte": "cs", "prover": "cs",
@@ -136,13 +146,15 @@ def _small_talk(text: str) -> Command | None:
     found = [w for w in found if w]
     if not found or len(found) > 6:
         return None
-    if not all(w in _GREETING or w in _THANKS or w in _SMALL_FILLER or w in _FILLER for w in found):
+    if not all(w in _GREETING or w in _THANKS or w in _SMALL_FILLER or w in _FILLER or w in _ACK for w in found):
         return None
     thanked = [_THANKS[w] for w in found if w in _THANKS]
     if thanked:
         return Command("thanks", language=thanked[0])
     greeted = [_GREETING[w] for w in found if w in _GREETING]
-    return Command("help", language=greeted[0]) if greeted else None
+    if greeted:
+        return Command("help", language=greeted[0])
+    return Command("ack") if len(found) <= 3 and all(w in _ACK for w in found) else None
 
 
 def parse_command(text: str) -> Command | None:

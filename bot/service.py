@@ -277,6 +277,8 @@ class SupportBot:
             return self.composer.message("help", language, "help")
         if command.name == "thanks":
             return self.composer.message("info", language, "thanks.reply")
+        if command.name == "ack":
+            return self.composer.message("info", language, "ack.reply")
         if command.name == "human":
             reply = self.composer.message("info", language, "human.handoff")
             return replace(reply, needs_human=True)

@@ -67,9 +67,12 @@ def test_lang_help_human_and_bare_check() -> None:
         ("hi", "help", "en"),
         ("Dobrý den", "help", "cs"),
         ("hola", "help", "es"),
+        ("thank you, that fixed it", "thanks", "en"),
+        ("ok", "ack", None),
+        ("got it", "ack", None),
     ],
 )
-def test_a_greeting_or_a_thank_you_alone_is_small_talk(text: str, name: str, language: str) -> None:
+def test_a_greeting_or_a_thank_you_alone_is_small_talk(text: str, name: str, language: str | None) -> None:
     command = parse_command(text)
     assert command is not None
     assert (command.name, command.language) == (name, language)
@@ -77,7 +80,13 @@ def test_a_greeting_or_a_thank_you_alone_is_small_talk(text: str, name: str, lan
 
 @pytest.mark.parametrize(
     "text",
-    ["thanks, but I still get 550 5.1.1 user unknown", "hi, my mail bounces with 552 mailbox full", "Hallo, Postfach voll"],
+    [
+        "thanks, but I still get 550 5.1.1 user unknown",
+        "hi, my mail bounces with 552 mailbox full",
+        "Hallo, Postfach voll",
+        "ok, and what about imap?",
+        "thanks, that fixed it, but now 535 authentication failed",
+    ],
 )
 def test_small_talk_in_front_of_a_problem_leaves_the_problem(text: str) -> None:
     assert parse_command(text) is None

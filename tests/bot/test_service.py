@@ -150,6 +150,12 @@ def test_triage_priority_and_reply_language(bot: SupportBot) -> None:
     assert question.priority == "low"
 
 
+async def test_an_acknowledgement_is_no_case_for_a_human(bot: SupportBot) -> None:
+    reply = await bot.handle(Inbound(text="ok"))
+    assert reply.kind == "info" and not reply.needs_human and reply.entry_id is None
+    assert reply.text == bot.ui("en", "ack.reply")
+
+
 async def test_lang_with_a_message_sets_the_language_and_answers_it(bot: SupportBot) -> None:
     reply = await bot.handle(Inbound(text="lang fr 552 5.2.2 Mailbox full", user="u9"))
     assert (reply.kind, reply.entry_id, reply.language) == ("answer", "recipient-mailbox-full", "fr")
