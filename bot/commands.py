@@ -123,6 +123,11 @@ def _targets(rest: str) -> CheckCommand | None:
     if not args:
         return None
     first = args[0]
+    link = re.match(r"(?i)^[a-z][a-z0-9+.-]*://([^/?#\s]+)", first)
+    if link:
+        first = link.group(1).rsplit("@", 1)[-1]  # "check https://example.com/": the host of the link
+    if fold(first) == "localhost" or fold(first).endswith(".localhost"):
+        return CheckCommand("port" if len(args) > 1 else "domain", (first, *args[1:2]))  # refused as loopback
     if "@" in first:
         return CheckCommand("address", (first,))
     host_port = _HOST_PORT.match(first)

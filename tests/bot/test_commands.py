@@ -20,6 +20,9 @@ from bot.models import CheckCommand
         ("check port 8.8.8.8 ２５", CheckCommand("port", ("8.8.8.8", "25")), None),
         ('check "info@example.net\u00a0"', CheckCommand("address", ("info@example.net\u00a0",)), None),
         ("is ssl0.ovh.net:465 up?", CheckCommand("port", ("ssl0.ovh.net", "465")), None),
+        # a link is checked by its host; localhost is a check, for the checker to refuse
+        ("check https://example.com/contact", CheckCommand("domain", ("example.com",)), None),
+        ("check localhost", CheckCommand("domain", ("localhost",)), None),
     ],
 )
 def test_check_commands(text: str, check: CheckCommand, language: str | None) -> None:
