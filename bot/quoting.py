@@ -132,7 +132,24 @@ def _line(text: str, start: int, end: int, bounds: tuple[int, int]) -> tuple[int
     head = text[line_start : start + 1]  # the alignment may begin on its opening quotation mark
     opening = [k for k, char in enumerate(head) if char in "\"«„“" or (
         char == "'" and not (head[k - 1 : k].isalpha() and head[k + 1 : k + 2].isalpha()))]
-    code = _CODE_START.search(text, line_start, end)  # one that begins before the alignment does
+    # a wrapped continuation ("    bl.spamcop.net; Blocked - see ..."): its code is on the
+    # less indented line it continues, over its sibling continuation lines
+    # (Exim's report, its lines all as deep, continues none: a line above is another error's)
+    block_start = line_start
+    depth = _indent(text[line_start:start])
+    candidate = line_start
+    for _ in range(_CONTINUED if depth else 0):
+        if candidate <= low:
+            break
+        previous = max(low, text.rfind("\n", low, candidate - 1) + 1)
+        above = text[previous : candidate - 1]
+        if not above.strip():
+            break
+        candidate = previous
+        if _indent(above) < depth:
+            block_start = candidate  # the line it continues
+            break
+    code = _CODE_START.search(text, block_start, end)  # one that begins before the alignment does
     code = code if code is not None and code.start() <= start else None
     last = head[opening[-1]] if opening else ""
     if last in _CLOSING_QUOTE:
@@ -186,6 +203,10 @@ _PERSONAL = frozenset(
 _CLOSING_QUOTE = {"«": "»", "„": "“", "“": "”"}
 
 
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" \t"))
+
+
 def _widen(text: str, start: int, end: int) -> tuple[int, int]:
     """Grow an alignment to whole words, without taking in the words before or after it."""
     while start < end and not (text[start].isalnum() or text[start] in "<#(\"'"):
@@ -194,6 +215,9 @@ def _widen(text: str, start: int, end: int) -> tuple[int, int]:
         start -= 1  # began inside a word
     while end < len(text) and text[end - 1].isalnum() and text[end].isalnum():
         end += 1  # ended inside a word
+    run = re.match(r"(?:[.:/?&=%#_-]+[a-zA-Z0-9]+)+", text[end:])
+    if run and re.search(r"\S*(?:://|\d\.\d)\S*$", text[start:end]):
+        end += run.end()  # ended inside a link or an address: "bl.shtml?198.51.100" is not the IP
     closing = re.match(r"[^\S\n]{0,3}>", text[end:])
     if closing and "<" in text[start:end]:
         end += closing.end()  # keep an address's closing bracket, and any space before it

@@ -400,6 +400,13 @@ def test_ranked_confidences_never_rise_and_unknown_is_never_sure(matcher: Matche
          "The SMTP server requires authentication."),
         # ... but not the person's sentence around the error
         ("Un cliente dice que su servidor rechaza algunos de nuestros correos por SPF fail.", "SPF fail"),
+        # a wrapped Postfix reply is quoted from its code on the first line, and a link keeps its IP whole
+        ("<ann@shop.example>: host mx.shop.example[203.0.113.5] said: 554 5.7.1\n"
+         "    Service unavailable; Client host [198.51.100.47] blocked using\n"
+         "    bl.spamcop.net; Blocked - see https://www.spamcop.net/bl.shtml?198.51.100.47\n"
+         "    (in reply to RCPT TO command)",
+         "554 5.7.1 Service unavailable; Client host [198.51.100.47] blocked using bl.spamcop.net; "
+         "Blocked - see https://www.spamcop.net/bl.shtml?198.51.100.47"),
         # Postfix wraps its frame too
         ("<a@shop.example>: host mx.shop.example[203.0.113.5] said: 552 5.2.2 Mailbox full (in reply to RCPT TO\n"
          "    command)",
