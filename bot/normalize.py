@@ -85,6 +85,12 @@ def scrub(value: str) -> str:
     return _SURROGATE.sub("\ufffd", value) if _SURROGATE.search(value) else value
 
 
+def _binary_nuls(nuls: int, controls: int) -> bool:
+    """A stray NUL in clean text (copied from a log) is dropped; several, or a NUL among
+    other control characters, are a binary file or UTF-16."""
+    return nuls > 2 or (nuls > 0 and controls > nuls)
+
+
 def clean_input(raw: str | bytes) -> Cleaned:
     """Make any input safe to process: decode, drop control and zero-width characters, cut.
 
@@ -92,15 +98,13 @@ def clean_input(raw: str | bytes) -> Cleaned:
         The cleaned text, and ``problem`` set when there is nothing to answer.
     """
     if isinstance(raw, bytes):
-        if b"\x00" in raw[:4096]:
-            return Cleaned("", "binary", False)
         raw = raw.decode("utf-8", errors="replace")
     sample = raw[:4096]
     if sample:
         undecodable = sample.count("\ufffd")
         controls = len(_CONTROL.findall(sample))
         if (
-            "\x00" in sample
+            _binary_nuls(sample.count("\x00"), controls)
             or (undecodable >= 4 and undecodable / len(sample) > 0.05)
             or controls / len(sample) > 0.3
         ):

@@ -61,6 +61,12 @@ def test_binary_and_empty_are_recognised() -> None:
     assert clean_input("Relay access denied \ufffd").problem is None
 
 
+def test_a_stray_nul_is_dropped_but_many_are_binary() -> None:
+    stray = clean_input("\x00 550 5.1.1 User unknown")
+    assert (stray.text, stray.problem) == ("550 5.1.1 User unknown", None)
+    assert clean_input("a mail program's log line, in UTF-16".encode("utf-16-le")).problem == "binary"
+
+
 def test_a_protocol_is_one_word_with_or_without_its_version() -> None:
     assert stem("pop3") == stem("pop")
     assert stem("imap4") == stem("imap")
