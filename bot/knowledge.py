@@ -76,6 +76,8 @@ class Lexicon:
         programs: folded names of mail programs, devices and mail libraries ("outlook",
             "printer", "phpmailer"): a message naming one, without a report around it, is
             the program's own error.
+        inbound: folded phrases of a person saying the failed mail was sent to them ("an
+            uns", "people writing to me"): the refusal is then their own server's.
     """
 
     stopwords: frozenset[str]
@@ -84,6 +86,7 @@ class Lexicon:
     variants: tuple[tuple[str, str], ...] = ()
     meaningful: frozenset[str] = frozenset()
     programs: frozenset[str] = frozenset()
+    inbound: tuple[str, ...] = ()
 
     def canonical(self, text: str) -> str:
         """``text`` with each variant phrase replaced by its word."""
@@ -478,6 +481,8 @@ def _load_lexicon(node: Traversable | None) -> Lexicon:
     programs = data.get("programs", {}).get("words", "")
     if not isinstance(programs, str):
         raise KnowledgeError("[programs] words must be a string of words", path=label)
+    inbound = data.get("inbound", {}).get("phrases", [])
+    inbound = _str_tuple(inbound, "inbound.phrases", label, None) if inbound else ()
     return Lexicon(
         words,
         _str_tuple(lines, "boilerplate.lines", label, None) if lines else (),
@@ -485,6 +490,7 @@ def _load_lexicon(node: Traversable | None) -> Lexicon:
         tuple(variants),
         frozenset(fold(word) for word in meaningful.split()),
         frozenset(fold(word) for word in programs.split()),
+        tuple(" ".join(fold(phrase).split()) for phrase in inbound),
     )
 
 

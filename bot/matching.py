@@ -121,6 +121,11 @@ class Matcher:
         self._on_provider = tuple(knowledge.entry(entry_id).on_provider for entry_id in self._ids)
         self._report_only = frozenset(i for i, entry_id in enumerate(self._ids) if knowledge.entry(entry_id).shown_in == "report")
         self._programs = knowledge.lexicon.programs
+        self._inbound = (
+            re.compile(r"(?<!\w)(?:" + "|".join(re.escape(p) for p in knowledge.lexicon.inbound) + r")(?!\w)")
+            if knowledge.lexicon.inbound
+            else None
+        )
         self._provider_hosts = frozenset(
             value.lower().rstrip(".") for key, value in knowledge.facts.as_dict().items() if key.endswith("_host")
         )
@@ -315,6 +320,8 @@ class Matcher:
         stage = _stage(text) if pasted else None
         notice = _notice(text) if pasted else None
         ours = pasted and not self._provider_hosts.isdisjoint(_refusing_hosts(text))
+        # "people writing to us get 550 user unknown": the person's words say it was sent to them
+        ours = ours or bool(self._inbound and self._inbound.search(" ".join(fold(own_words(text[:_FRAME_SCAN])).lower().split())))
         # "printer says TLS handshake failed": the program's own connection to us, not a report
         program = not pasted and not self._programs.isdisjoint(words(text[:_FRAME_SCAN]))
         results: list[tuple[str, float, dict[str, float]]] = []

@@ -215,6 +215,22 @@ def test_an_unknown_user_on_our_own_server_is_a_mailbox_missing_with_us(matcher:
     assert (ours.outcome, ours.entry_id) == ("answer", "local-mailbox-missing")
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "People writing to info@shop.example get: 550 5.1.1 <info@shop.example>: Recipient address rejected: User unknown",
+        "Kunden, die uns schreiben, bekommen zurück: 550 5.1.1 User unknown",
+        "Nos clients qui nous écrivent reçoivent : 550 5.1.1 User unknown",
+    ],
+)
+def test_an_unknown_user_in_mail_sent_to_the_person_is_a_mailbox_missing_with_us(matcher: Matcher, text: str) -> None:
+    # their own words say the mail was sent to them: the refusing server is ours
+    found = matcher.match(text)
+    assert (found.outcome, found.entry_id) == ("answer", "local-mailbox-missing")
+    sent = matcher.match("My mail to a customer came back: 550 5.1.1 User unknown")
+    assert sent.entry_id == "remote-user-unknown"
+
+
 @pytest.mark.parametrize("text", ["-ERR authorization failed", "-ERR [AUTH] Invalid login"])
 def test_a_refused_pop_login_is_the_login_format_not_smtp(matcher: Matcher, text: str) -> None:
     # POP3's "-ERR" is the incoming server: its fix is the user name with % and the password
