@@ -119,7 +119,9 @@ class Matcher:
         self._notices = tuple(knowledge.entry(entry_id).notice for entry_id in self._ids)
         self._on_failure = tuple(knowledge.entry(entry_id).on_failure for entry_id in self._ids)
         self._on_provider = tuple(knowledge.entry(entry_id).on_provider for entry_id in self._ids)
-        self._report_only = frozenset(i for i, entry_id in enumerate(self._ids) if knowledge.entry(entry_id).shown_in == "report")
+        self._report_only = frozenset(
+            i for i, entry_id in enumerate(self._ids) if knowledge.entry(entry_id).shown_in == "report"
+        )
         self._programs = knowledge.lexicon.programs
         self._inbound = (
             re.compile(r"(?<!\w)(?:" + "|".join(re.escape(p) for p in knowledge.lexicon.inbound) + r")(?!\w)")
@@ -321,7 +323,8 @@ class Matcher:
         notice = _notice(text) if pasted else None
         ours = pasted and not self._provider_hosts.isdisjoint(_refusing_hosts(text))
         # "people writing to us get 550 user unknown": the person's words say it was sent to them
-        ours = ours or bool(self._inbound and self._inbound.search(" ".join(fold(own_words(text[:_FRAME_SCAN])).lower().split())))
+        if not ours and self._inbound is not None:
+            ours = self._inbound.search(" ".join(fold(own_words(text[:_FRAME_SCAN])).lower().split())) is not None
         # "printer says TLS handshake failed": the program's own connection to us, not a report
         program = not pasted and not self._programs.isdisjoint(words(text[:_FRAME_SCAN]))
         results: list[tuple[str, float, dict[str, float]]] = []

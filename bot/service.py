@@ -272,7 +272,9 @@ class SupportBot:
         thread = self.store.thread_language(inbound.platform, inbound.thread) if inbound.thread else None
         # "human" and "check" are everybody's words: in a French thread they ask in French
         weak = command.language in (None, "en")
-        language = explicit or (thread if weak and thread in LANGUAGES else None) or command.language or self._hint_language(inbound)
+        language = (
+            explicit or (thread if weak and thread in LANGUAGES else None) or command.language or self._hint_language(inbound)
+        )
         if command.name == "help":
             return self.composer.message("help", language, "help")
         if command.name == "thanks":

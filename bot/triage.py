@@ -19,7 +19,7 @@ from .normalize import fold
 __all__ = ["PRIORITIES", "Triager"]
 
 PRIORITIES = ("low", "normal", "high", "urgent")
-_BLOCKED = "high"  # the least a matched ticket gets whose sender cannot send or receive at all
+_BLOCKED = "high"  # the least a ticket gets whose sender cannot send or receive at all
 
 
 def _phrase_pattern(words: tuple[str, ...]) -> re.Pattern[str] | None:
