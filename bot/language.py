@@ -257,7 +257,11 @@ def choose_language(
         if hint in LANGUAGES:
             return hint, detection
     sample = (pasted or "")[:_PASTE_SAMPLE]  # a paste's language shows in its first lines
-    for whole in (False, True) if sample else ():
+    # only a give-away of another language can make the paste count: an English one says nothing
+    foreign = bool(sample) and (
+        not_english(sample) or any(fold(w) in words for w in _LETTERS.findall(sample) for words in (vocabulary or {}).values())
+    )
+    for whole in (False, True) if foreign else ():
         if not whole and pasted == text:
             continue  # its own words were read above
         # the person's words in the paste ("Rebote: ..."), then the paste itself

@@ -323,7 +323,8 @@ class Matcher:
         notice = _notice(text) if pasted else None
         ours = pasted and not self._provider_hosts.isdisjoint(_refusing_hosts(text))
         # "people writing to us get 550 user unknown": the person's words say it was sent to them
-        if not ours and self._inbound is not None:
+        head = " ".join(fold(text[:_FRAME_SCAN]).lower().split())
+        if not ours and self._inbound is not None and self._inbound.search(head):  # in the person's words?
             ours = self._inbound.search(" ".join(fold(own_words(text[:_FRAME_SCAN])).lower().split())) is not None
         # "printer says TLS handshake failed": the program's own connection to us, not a report
         program = not pasted and not self._programs.isdisjoint(words(text[:_FRAME_SCAN]))
