@@ -215,6 +215,13 @@ def test_an_unknown_user_on_our_own_server_is_a_mailbox_missing_with_us(matcher:
     assert (ours.outcome, ours.entry_id) == ("answer", "local-mailbox-missing")
 
 
+def test_a_full_mailbox_on_our_own_server_is_the_customers_quota(matcher: Matcher) -> None:
+    report = "<info@shop.example>: host {host}[198.51.100.7] said: 552 5.2.2 <info@shop.example>: Mailbox full"
+    assert matcher.match(report.format(host="mx.shop.example")).entry_id == "recipient-mailbox-full"
+    ours = matcher.match(report.format(host="ns0.ovh.net"))  # provider.toml's smtp_host
+    assert (ours.outcome, ours.entry_id) == ("answer", "mailbox-quota")
+
+
 @pytest.mark.parametrize(
     "text",
     [
