@@ -85,6 +85,15 @@ def scrub(value: str) -> str:
     return _SURROGATE.sub("\ufffd", value) if _SURROGATE.search(value) else value
 
 
+# a pasted message's routing and signing headers, with their folded continuation lines; the
+# report's own fields (Status:, Action:, Diagnostic-Code:, Final-Recipient:) are kept
+_HEADER_LINES = re.compile(
+    r"^(?:Received|DKIM-Signature|ARC-[\w-]+|X-[\w-]+|Authentication-Results|Received-SPF|"
+    r"Return-Path|Message-ID|References|In-Reply-To|List-[\w-]+|Thread-[\w-]+):[^\n]*\n(?:[ \t][^\n]*\n)*",
+    re.IGNORECASE | re.MULTILINE,
+)
+
+
 def _binary_nuls(nuls: int, controls: int) -> bool:
     """A stray NUL in clean text (copied from a log) is dropped; several, or a NUL among
     other control characters, are a binary file or UTF-16."""
@@ -109,6 +118,8 @@ def clean_input(raw: str | bytes) -> Cleaned:
             or controls / len(sample) > 0.3
         ):
             return Cleaned("", "binary", False)
+    if len(raw) > MAX_CHARS:
+        raw = _HEADER_LINES.sub("", raw)  # a whole message pasted: its routing headers say nothing
     truncated = len(raw) > MAX_CHARS
     text = raw[:MAX_CHARS] if truncated else raw
     text = text.translate(_ZERO_WIDTH)

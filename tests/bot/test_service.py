@@ -150,6 +150,18 @@ def test_triage_priority_and_reply_language(bot: SupportBot) -> None:
     assert question.priority == "low"
 
 
+async def test_a_whole_message_pasted_is_read_past_its_routing_headers(bot: SupportBot) -> None:
+    # 300 Received: headers (over 50 KB) in front of the bounce: the cut must not lose the error
+    headers = "".join(
+        f"Received: from relay{n}.example.net (relay{n}.example.net [198.51.100.{n % 250}])\n"
+        f"\tby mx.example.org (Postfix) with ESMTPS id 4Xk{n:05d}; Mon, 3 Jun 2026 10:00:00 +0200\n"
+        for n in range(300)
+    )
+    bounce = "<a@shop.example>: host mx.shop.example[203.0.113.5] said: 552 5.2.2 Mailbox full (in reply to RCPT TO command)"
+    reply = await bot.handle(Inbound(text=headers + "\n" + bounce))
+    assert (reply.kind, reply.entry_id) == ("answer", "recipient-mailbox-full")
+
+
 async def test_an_acknowledgement_is_no_case_for_a_human(bot: SupportBot) -> None:
     reply = await bot.handle(Inbound(text="ok"))
     assert reply.kind == "info" and not reply.needs_human and reply.entry_id is None
