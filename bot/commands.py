@@ -102,6 +102,11 @@ def _strip_punct(word: str) -> str:
     return word.strip(",;!?()[]{}")
 
 
+def _names_a_host(word: str) -> bool:
+    """A host name, an IP literal, or "localhost" (a check for the guard to refuse as loopback)."""
+    return bool(_HOST.match(word) or _IP_LITERAL.match(word)) or fold(word) == "localhost"
+
+
 def _targets(rest: str) -> CheckCommand | None:
     """Work out what to check from the words after the command word."""
     quoted = _ADDRESS_QUOTED.search(rest)
@@ -126,12 +131,10 @@ def _targets(rest: str) -> CheckCommand | None:
     link = re.match(r"(?i)^[a-z][a-z0-9+.-]*://([^/?#\s]+)", first)
     if link:
         first = link.group(1).rsplit("@", 1)[-1]  # "check https://example.com/": the host of the link
-    if fold(first) == "localhost" or fold(first).endswith(".localhost"):
-        return CheckCommand("port" if len(args) > 1 else "domain", (first, *args[1:2]))  # refused as loopback
     if "@" in first:
         return CheckCommand("address", (first,))
     host_port = _HOST_PORT.match(first)
-    if host_port and (_HOST.match(host_port.group(1)) or _IP_LITERAL.match(host_port.group(1))):
+    if host_port and _names_a_host(host_port.group(1)):
         return CheckCommand("port", (host_port.group(1), host_port.group(2)))
     ports = [a for a in args[1:] if _PORT.match(a)]
     if ports and len(args) >= 2 and _PORT.match(args[1]):
@@ -140,7 +143,7 @@ def _targets(rest: str) -> CheckCommand | None:
         return CheckCommand("port", tuple(args))
     if kind in ("mx", "domain", "address"):
         return CheckCommand(kind, (first,))  # type: ignore[arg-type]
-    if _HOST.match(first) or _IP_LITERAL.match(first):
+    if _names_a_host(first):
         return CheckCommand("domain", (first,))
     return None
 

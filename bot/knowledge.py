@@ -296,6 +296,14 @@ def _check_template(template: str, facts: Mapping[str, str], label: str, entry_i
         raise KnowledgeError(f"{where}: unknown fact {{{unknown[0]}}}", path=label, entry_id=entry_id)
 
 
+def _one_of(data: Mapping[str, Any], field: str, allowed: tuple[str, ...], label: str, entry_id: str) -> str | None:
+    """An optional field with a few allowed values."""
+    value = data.get(field)
+    if value is not None and value not in allowed:
+        raise KnowledgeError(f"{field} must be one of {list(allowed)}", path=label, entry_id=entry_id)
+    return value
+
+
 def _other_id(data: Mapping[str, Any], field: str, label: str, entry_id: str) -> str | None:
     """An optional field that names another entry (whether it exists is checked once all are loaded)."""
     value = data.get(field)
@@ -333,14 +341,10 @@ def _load_entry(node: Traversable, facts: Mapping[str, str]) -> Entry:
     bad_stages = [stage for stage in stages if stage not in STAGES]
     if bad_stages or not stages:
         raise KnowledgeError(f"stages must be some of {list(STAGES)}", path=label, entry_id=entry_id)
-    notice = data.get("notice")
-    if notice is not None and notice not in NOTICES:
-        raise KnowledgeError(f"notice must be one of {list(NOTICES)}", path=label, entry_id=entry_id)
+    notice = _one_of(data, "notice", NOTICES, label, entry_id)
     on_failure = _other_id(data, "on_failure", label, entry_id)
     on_provider = _other_id(data, "on_provider", label, entry_id)
-    shown_in = data.get("shown_in")
-    if shown_in is not None and shown_in not in SHOWN_IN:
-        raise KnowledgeError(f"shown_in must be one of {list(SHOWN_IN)}", path=label, entry_id=entry_id)
+    shown_in = _one_of(data, "shown_in", SHOWN_IN, label, entry_id)
     signatures = _str_tuple(data.get("signatures"), "signatures", label, entry_id)
     texts: list[tuple[str, Localized]] = []
     for language in LANGUAGES:
@@ -463,9 +467,7 @@ def _load_lexicon(node: Traversable | None) -> Lexicon:
         raise KnowledgeError(f"[stopwords] names an unknown language {unknown[0]!r}", path=label)
     words = frozenset(fold(word) for text in stop.values() for word in text.split())
     lines = data.get("boilerplate", {}).get("lines", [])
-    jargon = data.get("jargon", {}).get("words", "")
-    if not isinstance(jargon, str):
-        raise KnowledgeError("[jargon] words must be a string of words", path=label)
+    jargon = _word_string(data, "jargon", "words", label)
     table = data.get("variants", {})
     if not isinstance(table, dict):
         raise KnowledgeError("[variants] must map a word to the phrases read as it", path=label)
@@ -475,23 +477,27 @@ def _load_lexicon(node: Traversable | None) -> Lexicon:
         if not word.strip() or len(word.split()) != 1 or not all(len(p.split()) >= 2 for p in found):
             raise KnowledgeError(f"[variants] {word!r}: one word, read for phrases of two words or more", path=label)
         variants.extend((phrase, word) for phrase in found)
-    meaningful = data.get("boilerplate", {}).get("meaningful", "")
-    if not isinstance(meaningful, str):
-        raise KnowledgeError("[boilerplate] meaningful must be a string of words", path=label)
-    programs = data.get("programs", {}).get("words", "")
-    if not isinstance(programs, str):
-        raise KnowledgeError("[programs] words must be a string of words", path=label)
+    meaningful = _word_string(data, "boilerplate", "meaningful", label)
+    programs = _word_string(data, "programs", "words", label)
     inbound = data.get("inbound", {}).get("phrases", [])
     inbound = _str_tuple(inbound, "inbound.phrases", label, None) if inbound else ()
     return Lexicon(
         words,
         _str_tuple(lines, "boilerplate.lines", label, None) if lines else (),
-        frozenset(fold(word) for word in jargon.split()),
+        jargon,
         tuple(variants),
-        frozenset(fold(word) for word in meaningful.split()),
-        frozenset(fold(word) for word in programs.split()),
+        meaningful,
+        programs,
         tuple(" ".join(fold(phrase).split()) for phrase in inbound),
     )
+
+
+def _word_string(data: Mapping[str, Any], table: str, key: str, label: str) -> frozenset[str]:
+    """A lexicon field written as one string of words, folded."""
+    value = data.get(table, {}).get(key, "")
+    if not isinstance(value, str):
+        raise KnowledgeError(f"[{table}] {key} must be a string of words", path=label)
+    return frozenset(fold(word) for word in value.split())
 
 
 def _load_outside(node: Traversable | None) -> Outside:

@@ -258,9 +258,8 @@ def choose_language(
             return hint, detection
     sample = (pasted or "")[:_PASTE_SAMPLE]  # a paste's language shows in its first lines
     # only a give-away of another language can make the paste count: an English one says nothing
-    foreign = bool(sample) and (
-        not_english(sample) or any(fold(w) in words for w in _LETTERS.findall(sample) for words in (vocabulary or {}).values())
-    )
+    markers = _markers(sample, _LETTERS.findall(sample), vocabulary)
+    foreign = any(count for code, count in markers.items() if code != "en")
     for whole in (False, True) if foreign else ():
         if not whole and pasted == text:
             continue  # its own words were read above

@@ -210,6 +210,18 @@ class Matcher:
         # its words with the frame, but no line of it
         return process.extractOne(head, self._frame_lines, scorer=fuzz.partial_ratio, score_cutoff=_FRAME_CUTOFF) is not None
 
+    def _sent_to_them(self, text: str) -> bool:
+        """True when the person's own words say the failed mail was sent to them ("an uns")."""
+        if self._inbound is None:
+            return False
+
+        def flat(part: str) -> str:
+            return " ".join(fold(part).lower().split())
+
+        head = text[:_FRAME_SCAN]
+        # the whole head first: cheap, and most messages have no such phrase at all
+        return self._inbound.search(flat(head)) is not None and self._inbound.search(flat(own_words(head))) is not None
+
     def _naive_bayes(self, query: dict[str, float]) -> dict[int, float]:
         """Per entry, its naive Bayes posterior for the query's distinctive words (flat prior).
 
@@ -321,11 +333,7 @@ class Matcher:
             best_sig = self._phrasing_scores(query, "sig")
         stage = _stage(text) if pasted else None
         notice = _notice(text) if pasted else None
-        ours = pasted and not self._provider_hosts.isdisjoint(_refusing_hosts(text))
-        # "people writing to us get 550 user unknown": the person's words say it was sent to them
-        head = " ".join(fold(text[:_FRAME_SCAN]).lower().split())
-        if not ours and self._inbound is not None and self._inbound.search(head):  # in the person's words?
-            ours = self._inbound.search(" ".join(fold(own_words(text[:_FRAME_SCAN])).lower().split())) is not None
+        ours = (pasted and not self._provider_hosts.isdisjoint(_refusing_hosts(text))) or self._sent_to_them(text)
         # "printer says TLS handshake failed": the program's own connection to us, not a report
         program = not pasted and not self._programs.isdisjoint(words(text[:_FRAME_SCAN]))
         results: list[tuple[str, float, dict[str, float]]] = []
@@ -354,17 +362,15 @@ class Matcher:
             if notice is not None and entry_index < self._outside and self._notices[entry_index] not in (None, notice):
                 # "will retry" is no expired message; "returned for good" no server still being retried,
                 # and the reason it failed tells which entry explains the returned message
-                successor = self._on_failure[entry_index] if notice == "failure" else None
-                if successor is not None and score > carried.get(successor, (0.0, parts))[0]:
-                    carried[successor] = (score, parts)
+                if notice == "failure":
+                    _carry(carried, self._on_failure[entry_index], score, parts)
                 score *= _WRONG_NOTICE
             if program and entry_index in self._report_only:
                 score *= _NOT_FROM_PROGRAM
             handover = self._on_provider[entry_index] if ours and entry_index < self._outside else None
             if handover is not None:
                 # our own server refused: an unknown recipient there is a mailbox missing with us
-                if score > carried.get(handover, (0.0, parts))[0]:
-                    carried[handover] = (score, parts)
+                _carry(carried, handover, score, parts)
                 score *= _NOT_OURS
             label = self._ids[entry_index] if entry_index < self._outside else OUTSIDE
             results.append((label, score, parts))
@@ -475,6 +481,14 @@ _REFUSING = re.compile(
     r"remote-mta:\s*dns;\s*([\w.-]+?)\.?(?:\s|$)",
     re.IGNORECASE,
 )
+
+
+def _carry(
+    carried: dict[str, tuple[float, dict[str, float]]], successor: str | None, score: float, parts: dict[str, float]
+) -> None:
+    """Hand an entry's score over to the entry that explains its failure here, keeping the best one."""
+    if successor is not None and score > carried.get(successor, (0.0, parts))[0]:
+        carried[successor] = (score, parts)
 
 
 def _refusing_hosts(text: str) -> set[str]:

@@ -130,8 +130,7 @@ def _line(text: str, start: int, end: int, bounds: tuple[int, int]) -> tuple[int
         following = text.find("\n", line_end + 1)
         line_end = high if following < 0 else min(following, high)
     head = text[line_start : start + 1]  # the alignment may begin on its opening quotation mark
-    opening = [k for k, char in enumerate(head) if char in "\"«„“" or (
-        char == "'" and not (head[k - 1 : k].isalpha() and head[k + 1 : k + 2].isalpha()))]
+    opening = _marks(head, "\"«„“'")
     # a wrapped continuation ("    bl.spamcop.net; Blocked - see ..."): its code is on the
     # less indented line it continues, over its sibling continuation lines
     # (Exim's report, its lines all as deep, continues none: a line above is another error's)
@@ -160,13 +159,7 @@ def _line(text: str, start: int, end: int, bounds: tuple[int, int]) -> tuple[int
         # the last quotation mark opens (an odd one of its kind), not closes "'TLS ...' mean ..."
         new_start = line_start + opening[-1] + 1
         close = _CLOSING_QUOTE.get(head[opening[-1]], head[opening[-1]])
-        closing = next(
-            (
-                k for k in range(new_start, line_end)
-                if text[k] == close and not (close == "'" and text[k - 1].isalpha() and text[k + 1 : k + 2].isalpha())
-            ),
-            line_end,
-        )
+        closing = next((new_start + k for k in _marks(text[new_start:line_end], close)), line_end)
         return new_start, closing
     if code is not None:
         return code.start(), line_end
@@ -179,7 +172,8 @@ def _line(text: str, start: int, end: int, bounds: tuple[int, int]) -> tuple[int
     sentence_end = stop.end() if stop is not None else line_end
     fragment = len(re.findall(r"[^\W\d_]{2,}", text[start:end])) < _FRAGMENT_WORDS
     rest = text[sentence_start:start] + " " + text[end:sentence_end]
-    personal = "?" in rest or not_english(rest) or not _PERSONAL.isdisjoint(re.findall(r"[a-z']+", fold(rest).lower()))
+    said = set(re.findall(r"[a-z']+", fold(rest).lower()))
+    personal = "?" in rest or not_english(rest) or not _PERSON_WORDS.isdisjoint(said)
     if not fragment or personal or sentence_end - sentence_start > _SENTENCE_MAX:
         return start, end
     return sentence_start, sentence_end
@@ -191,7 +185,7 @@ _SENTENCE_MAX = 300
 _FRAGMENT_WORDS = 3  # an alignment of fewer words is a fragment of the program's sentence
 # the person's own words in English, and more of the other four languages than their
 # give-away words hold: "I", "my", "we", "please"... (folded)
-_PERSONAL = frozenset(
+_PERSON_WORDS = frozenset(
     "i i'm i've my me we our us lol pls please help thanks hi hello what why how "
     "ja mi me mne muj moje mam nam nase prosim diky ahoj proc jak "
     "ich mir mich mein meine wir uns unser bitte danke hallo warum wie "
@@ -201,6 +195,14 @@ _PERSONAL = frozenset(
 
 
 _CLOSING_QUOTE = {"«": "»", "„": "“", "“": "”"}
+
+
+def _marks(part: str, chars: str) -> list[int]:
+    """Where ``part`` has one of the quotation marks ``chars``, not counting the apostrophe of "can't"."""
+    return [
+        k for k, char in enumerate(part)
+        if char in chars and not (char == "'" and part[k - 1 : k].isalpha() and part[k + 1 : k + 2].isalpha())
+    ]
 
 
 def _indent(line: str) -> int:
@@ -253,21 +255,14 @@ def _trim(text: str, start: int, end: int, signature: str) -> tuple[int, int]:
             for word in found
         )
 
-    def quotes(part: str) -> list[int]:
-        # a quotation mark, not the apostrophe of "can't"
-        return [
-            k for k, char in enumerate(part)
-            if char in _QUOTES and not (char == "'" and part[k - 1 : k].isalpha() and part[k + 1 : k + 2].isalpha())
-        ]
-
     span = text[start:end]
     code = _CODE_START.search(span)
-    quote = next(iter(quotes(span)), None)
+    quote = next(iter(_marks(span, _QUOTES)), None)
     head = min((k for k in (code.start() if code else None, quote) if k is not None), default=None)
     if head is not None and head > 0 and foreign(span[:head]):
         start += head + (1 if head == quote else 0)
         span = text[start:end]
-    closing = quotes(span)
+    closing = _marks(span, _QUOTES)
     separators = [m.start() for m in _SEPARATOR.finditer(span) if _personal(span[m.end() :])]
     for tail in sorted([*closing, *separators, *(m.end() for m in _SENTENCE_END.finditer(span))]):
         rest = span[tail:]

@@ -286,17 +286,15 @@ class SupportBot:
             return replace(reply, needs_human=True)
         if command.name == "lang":
             code = command.argument
-            if code in LANGUAGES:
-                self.store.set_user_language(inbound.platform, inbound.user, code)
-                if command.then:
-                    return await self._handle(replace(inbound, text=command.then))  # "lang fr <the error>"
-                return self.composer.message("info", code, "lang.set")
-            if code in ("auto", ""):
-                self.store.set_user_language(inbound.platform, inbound.user, None)
-                if command.then:
-                    return await self._handle(replace(inbound, text=command.then))
-                return self.composer.message("info", self._hint_language(inbound), "lang.auto")
-            return self.composer.message("error", language, "lang.bad", code=code[:20])
+            if code not in (*LANGUAGES, "auto", ""):
+                return self.composer.message("error", language, "lang.bad", code=code[:20])
+            chosen = code if code in LANGUAGES else None
+            self.store.set_user_language(inbound.platform, inbound.user, chosen)
+            if command.then:
+                return await self._handle(replace(inbound, text=command.then))  # "lang fr <the error>"
+            if chosen is not None:
+                return self.composer.message("info", chosen, "lang.set")
+            return self.composer.message("info", self._hint_language(inbound), "lang.auto")
         # check
         if self.checker is None:
             return self.composer.message("info", language, "check.unavailable")
