@@ -70,6 +70,7 @@ _CLOSE_FLOOR = 0.75  # how much of the confidence a tie keeps
 _OUTSIDE_NEAR = 0.8  # "none of these" within 80% of the best entry: a lead, never an answer
 _TOP_Q = 3  # an entry is as close as the mean of its 3 closest question phrasings
 _TOP_SIG = 2  # ... and of its 2 closest signatures
+_CODE_ONLY = 0.5  # a signature that shares only a status code with the message: half a match
 _PAIR_WEIGHT = 0.5  # two adjacent words as one feature, next to the words themselves
 _WRONG_STAGE = 0.3  # an entry whose failure cannot be the reply to the command that failed
 _WRONG_NOTICE = 0.5  # an entry about a delay in a returned message's report, or the reverse
@@ -254,6 +255,7 @@ class Matcher:
         # (a report's frame, a typo, a pair) need a second pass over their phrasings
         offset: dict[int, float] = {}
         shared_get, offset_get = shared.get, offset.get
+        worded: set[int] = set()  # phrasings sharing a word with the query, not only a status code
         for tok, weight in query.items():
             idf = self._idf.get(tok)
             if idf is None or idf < _PHRASING_MIN_IDF:
@@ -267,6 +269,8 @@ class Matcher:
             part = idf * idf * min(1.0, weight / nominal)
             for pid in pids:
                 shared[pid] = shared_get(pid, 0.0) + part
+            if not tok.startswith("zc") or tok.startswith("zc0x_"):
+                worded.update(pids)  # a mail program's error number names one error, a status code a class
             if weight * idf != part:
                 delta = weight * idf - part
                 for pid in pids:
@@ -280,6 +284,8 @@ class Matcher:
             if signature:
                 coverage = covered * inv_norm2[pid]
                 value = max(coverage * coverage * mass[pid], value)
+                if pid not in worded:
+                    value *= _CODE_ONLY  # a signature is a wording: a status code alone is no match
             values[p_entry[pid]].append(value)
         # an entry is as close as its few closest phrasings, not its one luckiest
         top = _TOP_Q if kind == "q" else _TOP_SIG
