@@ -238,9 +238,17 @@ def test_an_unknown_user_in_mail_sent_to_the_person_is_a_mailbox_missing_with_us
     assert sent.entry_id == "remote-user-unknown"
 
 
-@pytest.mark.parametrize("text", ["-ERR authorization failed", "-ERR [AUTH] Invalid login"])
-def test_a_refused_pop_login_is_the_login_format_not_smtp(matcher: Matcher, text: str) -> None:
-    # POP3's "-ERR" is the incoming server: its fix is the user name with % and the password
+@pytest.mark.parametrize(
+    "text",
+    [
+        "-ERR authorization failed",
+        "-ERR [AUTH] Invalid login",
+        "Thunderbird: the IMAP server says NO [AUTHENTICATIONFAILED] Invalid credentials",
+    ],
+)
+def test_a_refused_pop_or_imap_login_is_the_login_format_not_smtp(matcher: Matcher, text: str) -> None:
+    # POP3's "-ERR" and IMAP's "NO [AUTHENTICATIONFAILED]" are the incoming server: the fix is
+    # the user name with % and the password, not the outgoing server's authentication
     found = matcher.match(text)
     assert (found.outcome, found.entry_id) == ("answer", "login-format")
 
@@ -456,3 +464,4 @@ def test_a_settings_question_in_common_words_is_answered(matcher: Matcher, text:
     # plainly, they are still a question with one answer
     found = matcher.match(text)
     assert (found.outcome, found.entry_id) == ("answer", "smtp-settings")
+
