@@ -465,3 +465,17 @@ def test_a_settings_question_in_common_words_is_answered(matcher: Matcher, text:
     found = matcher.match(text)
     assert (found.outcome, found.entry_id) == ("answer", "smtp-settings")
 
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "450 4.7.1 <bob@example.org>: Recipient address rejected: Greylisted, please try again later",
+        "my mail is late, the report says: 451 4.7.1 Greylisting in action, please come back later",
+    ],
+)
+def test_greylisting_is_no_flood_of_connections(matcher: Matcher, text: str) -> None:
+    # a first delivery put off on purpose, retried by the sending server: the base has no entry
+    # for it, and "too many connections" would send the customer after a problem they do not have
+    found = matcher.match(text)
+    assert found.outcome != "answer"
+    assert matcher.match("421 4.7.0 Too many connections from your IP, try again later").entry_id == "too-many-connections"
