@@ -255,7 +255,7 @@ class Matcher:
         # (a report's frame, a typo, a pair) need a second pass over their phrasings
         offset: dict[int, float] = {}
         shared_get, offset_get = shared.get, offset.get
-        worded: set[int] = set()  # phrasings sharing a word with the query, not only a status code
+        coded: dict[int, float] = {}  # what status codes alone add to ``shared``: a few tokens at most
         for tok, weight in query.items():
             idf = self._idf.get(tok)
             if idf is None or idf < _PHRASING_MIN_IDF:
@@ -269,8 +269,10 @@ class Matcher:
             part = idf * idf * min(1.0, weight / nominal)
             for pid in pids:
                 shared[pid] = shared_get(pid, 0.0) + part
-            if not tok.startswith("zc") or tok.startswith("zc0x_"):
-                worded.update(pids)  # a mail program's error number names one error, a status code a class
+            if tok.startswith("zc") and not tok.startswith("zc0x_"):
+                # a status code names a class of failures; a mail program's error number, one error
+                for pid in pids:
+                    coded[pid] = coded.get(pid, 0.0) + part
             if weight * idf != part:
                 delta = weight * idf - part
                 for pid in pids:
@@ -284,7 +286,7 @@ class Matcher:
             if signature:
                 coverage = covered * inv_norm2[pid]
                 value = max(coverage * coverage * mass[pid], value)
-                if pid not in worded:
+                if covered <= coded.get(pid, -1.0) + 1e-9:
                     value *= _CODE_ONLY  # a signature is a wording: a status code alone is no match
             values[p_entry[pid]].append(value)
         # an entry is as close as its few closest phrasings, not its one luckiest
@@ -329,7 +331,11 @@ class Matcher:
             # must match within them, not by words gathered from all over the report
             best_sig: dict[int, float] = defaultdict(float)
             lines = [self._query(segment) for segment in segments]
-            windows = lines + [{**a, **b} for a, b in itertools.pairwise(lines)]
+            # a line of nothing but the frame's words adds nothing to its neighbour's wording
+            said = [any(tok.startswith("zc") or weight > _BOILERPLATE_WEIGHT for tok, weight in line.items()) for line in lines]
+            windows = lines + [
+                {**a, **b} for (a, b), (said_a, said_b) in zip(itertools.pairwise(lines), itertools.pairwise(said)) if said_a and said_b
+            ]
             for window in windows:
                 if all(tok.startswith("zc") or weight <= _BOILERPLATE_WEIGHT for tok, weight in window.items()):
                     continue  # "Status: 5.2.1" repeats a code: alone, it matches no wording
