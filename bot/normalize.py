@@ -51,6 +51,7 @@ _DATE = re.compile(
     re.IGNORECASE,
 )
 _NUMBER = re.compile(r"\b\d+\b")
+_DIGIT = re.compile(r"\d")
 # a size keeps its unit, and French units meet the others: "40mb", "40 MB" and "40 Mo" -> "mb"
 _SIZE = re.compile(r"\b\d+(?:[.,]\d+)?\s?(?:([kmgt])i?b|([kmg])o|([kmgt])bytes?)\b")
 WORD = re.compile(r"[a-z0-9_]+")
@@ -216,16 +217,20 @@ def mask(text: str) -> str:
     text = _URL.sub(_url_token, text)
     text = _SPACED_ADDRESS.sub(" addr spacedaddr ", text)
     text = _tokenwise(_EMAIL, " addr ", text, needs="@")
-    text = _ENHANCED.sub(lambda m: " zc{}x{}x{} ".format(*m.groups()), text)
-    text = _IPV4.sub(" ip ", text)
+    digits = _DIGIT.search(text) is not None  # most questions have none: their patterns are skipped
+    if digits:
+        text = _ENHANCED.sub(lambda m: " zc{}x{}x{} ".format(*m.groups()), text)
+        text = _IPV4.sub(" ip ", text)
     text = _IPV6.sub(" ip ", text)
     text = _tokenwise(_HOST, _host_token, text, needs=".")
-    text = _BASIC.sub(lambda m: f" zc{m.group(1)} ", text)
-    text = _CLIENT_CODE.sub(lambda m: f" zc0x_{m.group(1)} ", text)  # "_" keeps it from the queue ids
-    text = _DATE.sub(" ", text)
-    text = _SIZE.sub(lambda m: f" {m.group(1) or m.group(2) or m.group(3)}b ", text)
-    text = _QUEUE_ID.sub(" ", text)  # runs are short by now: linear
-    text = _NUMBER.sub(" ", text)
+    if digits:
+        text = _BASIC.sub(lambda m: f" zc{m.group(1)} ", text)
+        text = _CLIENT_CODE.sub(lambda m: f" zc0x_{m.group(1)} ", text)  # "_" keeps it from the queue ids
+    text = _DATE.sub(" ", text)  # weekday names need no digit
+    if digits:
+        text = _SIZE.sub(lambda m: f" {m.group(1) or m.group(2) or m.group(3)}b ", text)
+        text = _QUEUE_ID.sub(" ", text)  # runs are short by now: linear
+        text = _NUMBER.sub(" ", text)
     return text
 
 
