@@ -12,7 +12,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Literal
 
-from .models import CheckCommand
+from .models import LANGUAGES, CheckCommand
 from .normalize import fold
 
 __all__ = ["Command", "parse_command"]
@@ -46,7 +46,7 @@ _HELP = {
 }
 _HUMAN = {"human": "en", "clovek": "cs", "mensch": "de", "humain": "fr", "humano": "es"}
 _LANG = {"lang", "language", "jazyk", "sprache", "langue", "idioma"}
-_LANG_CODES = {"cs", "de", "en", "fr", "es", "auto"}
+_LANG_CODES = {*LANGUAGES, "auto"}
 # small talk: a message made only of these (and filler) is a greeting or a thank-you, not a question
 _GREETING = {
     "hi": "en", "hello": "en", "hey": "en", "ahoj": "cs", "dobry": "cs", "den": "cs", "zdravim": "cs",

@@ -447,10 +447,10 @@ def _load_priority(node: Traversable | None, ids: set[str]) -> PriorityRules:
         by_entry=tuple((k, _level(v, f"entry.{k}")) for k, v in by_entry.items()),
         by_category=tuple((k, _level(v, f"category.{k}")) for k, v in by_category.items()),
         unknown=_level(data.get("unknown", "normal"), "unknown"),
-        urgent_words=_str_tuple(tone.get("urgent", []), "tone.urgent", label, None) if tone.get("urgent") else (),
-        angry_words=_str_tuple(tone.get("angry", []), "tone.angry", label, None) if tone.get("angry") else (),
+        urgent_words=_str_tuple(tone.get("urgent", []), "tone.urgent", label, None),
+        angry_words=_str_tuple(tone.get("angry", []), "tone.angry", label, None),
         raise_on_tone=bool(tone.get("raise_priority", True)),
-        blocked_words=_str_tuple(tone.get("blocked", []), "tone.blocked", label, None) if tone.get("blocked") else (),
+        blocked_words=_str_tuple(tone.get("blocked", []), "tone.blocked", label, None),
     )
 
 
@@ -479,11 +479,10 @@ def _load_lexicon(node: Traversable | None) -> Lexicon:
         variants.extend((phrase, word) for phrase in found)
     meaningful = _word_string(data, "boilerplate", "meaningful", label)
     programs = _word_string(data, "programs", "words", label)
-    inbound = data.get("inbound", {}).get("phrases", [])
-    inbound = _str_tuple(inbound, "inbound.phrases", label, None) if inbound else ()
+    inbound = _str_tuple(data.get("inbound", {}).get("phrases", []), "inbound.phrases", label, None)
     return Lexicon(
         words,
-        _str_tuple(lines, "boilerplate.lines", label, None) if lines else (),
+        _str_tuple(lines, "boilerplate.lines", label, None),
         jargon,
         tuple(variants),
         meaningful,

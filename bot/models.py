@@ -21,8 +21,10 @@ STAGES = ("connect", "helo", "auth", "mail", "rcpt", "data")
 """The SMTP session's stages, in order, as an entry's ``stages`` name them."""
 
 NOTICES = ("delay", "failure")
-SHOWN_IN = ("report",)
 """What a delivery report says of its message: still being retried, or returned for good."""
+
+SHOWN_IN = ("report",)
+"""Where a person sees an entry's failure, when only one place shows it: inside a delivery report."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -41,19 +41,21 @@ class Triager:
         self._angry = _phrase_pattern(rules.angry_words)
         self._blocked = _phrase_pattern(rules.blocked_words)
 
-    def tone(self, text: str) -> tuple[bool, bool]:
-        """(urgent, angry) from the ticket's words; shouting (many capitals or !!!) counts as urgent."""
+    def tone(self, text: str) -> tuple[bool, bool, bool]:
+        """(urgent, angry, blocked) from the ticket's words; shouting (many capitals or !!!)
+        counts as urgent, and "can't send anything" as blocked."""
         folded = fold(text[:5000])
         urgent = bool(self._urgent and self._urgent.search(folded)) or "!!!" in text
         letters = [ch for ch in text[:2000] if ch.isalpha()]
         if len(letters) >= 20 and sum(ch.isupper() for ch in letters) / len(letters) > 0.6:
             urgent = True
         angry = bool(self._angry and self._angry.search(folded))
-        return urgent, angry
+        blocked = bool(self._blocked and self._blocked.search(folded))
+        return urgent, angry, blocked
 
     def decide(self, match: Match, text: str) -> tuple[str, str, bool]:
         """(category, priority, needs_human) for a ticket's text and its match."""
-        urgent, angry = self.tone(text)
+        urgent, angry, blocked = self.tone(text)
         rules = self.knowledge.priority
         if match.outcome == "answer" and match.entry_id is not None:
             entry = self.knowledge.entry(match.entry_id)
@@ -65,7 +67,7 @@ class Triager:
             priority = rules.unknown
             needs_human = True
         # matched or not: an agent picks up "nothing goes out since 9am!!" before a question
-        if self._blocked and self._blocked.search(fold(text[:5000])):
+        if blocked:
             priority = max(priority, _BLOCKED, key=PRIORITIES.index)
         if urgent and rules.raise_on_tone:
             priority = PRIORITIES[min(PRIORITIES.index(priority) + 1, len(PRIORITIES) - 1)]
