@@ -479,3 +479,32 @@ def test_greylisting_is_no_flood_of_connections(matcher: Matcher, text: str) -> 
     found = matcher.match(text)
     assert found.outcome != "answer"
     assert matcher.match("421 4.7.0 Too many connections from your IP, try again later").entry_id == "too-many-connections"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "<bob@gmail.example>: host gmail-smtp-in.l.google.example[203.0.113.26] said: 550-5.2.1 The email account that you\n"
+        "    tried to reach is disabled. Learn more at https://support.google.com/mail/?p=DisabledUser (in reply to RCPT TO command)",
+        "Your message to bob@example.org bounced: this account has been temporarily suspended",
+    ],
+)
+def test_a_disabled_account_is_not_a_full_mailbox(matcher: Matcher, text: str) -> None:
+    # Gmail words a disabled account like a full one ("The email account that you tried to
+    # reach is over quota"); the base has no entry for an account its provider disabled
+    assert matcher.match(text).outcome != "answer"
+
+
+@pytest.mark.parametrize(
+    ("text", "entry_id"),
+    [
+        ("----- The following addresses had permanent fatal errors -----\n<ann@shop.example>\n"
+         "    (reason: 550 Host does not accept mail)", "remote-domain-not-found"),
+        ("<ann@shop.example>: host smtp.relay.example[198.51.100.9] said: 550 Unauthenticated senders not allowed"
+         " (in reply to MAIL FROM command)", "relay-denied"),
+    ],
+)
+def test_other_servers_wordings_of_a_known_failure(matcher: Matcher, text: str, entry_id: str) -> None:
+    # "unauthenticated" is DMARC's word too, and "does not accept" a blocklist's
+    found = matcher.match(text)
+    assert (found.outcome, found.entry_id) == ("answer", entry_id)
