@@ -368,11 +368,15 @@ _ERRORISH = re.compile(
 )
 
 
+_HEAD_WORDS = 6  # "Thunderbird says", "my imap login fails": a short lead-in, not the error
+
+
 def error_line(text: str) -> str | None:
     """The line of a paste most likely to be the error itself, verbatim, or None.
 
     The line with a status code and the most error words wins; a line of the person's own
-    words is never chosen when it has no code.
+    words is never chosen when it has no code. A short lead-in before a colon and a last
+    sentence without an error word are the person's, and left out.
     """
     best: tuple[int, str] | None = None
     for raw in text.replace("```", "\n").split("\n"):
@@ -384,5 +388,22 @@ def error_line(text: str) -> str | None:
             best = (score, line)
     if best is None:
         return None
-    line = best[1]
+    line = _error_part(best[1])
     return line if len(line) <= 300 else line[:297] + "..."
+
+
+def _says_error(part: str) -> bool:
+    return bool(_ERRORISH.search(part) or _ENHANCED.search(part) or _BASIC.search(part))
+
+
+def _error_part(line: str) -> str:
+    """``line`` without the person's words around the error: "Outlook pop3: -ERR ... failed. what now"."""
+    head, colon, tail = line.partition(": ")
+    if colon and len(head.split()) <= _HEAD_WORDS and not _says_error(head) and _says_error(tail):
+        line = tail  # "my imap login fails: * NO [AUTHENTICATIONFAILED] ..."
+        if line.endswith(")") and line.count(")") > line.count("("):
+            line = line[:-1]  # "(reason: 550 5.1.1 ... User unknown)"
+    sentences = re.split(r"(?<=[^.][.!])\s+", line)  # not after Sendmail's "<user@host>... User unknown"
+    if len(sentences) > 1 and not _says_error(sentences[-1]):
+        line = " ".join(sentences[:-1])  # "... Authentication failed. what now"
+    return line

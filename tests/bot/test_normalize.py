@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from bot.normalize import clean_input, fold, mask, own_words, status_codes, stem, tokens
+from bot.normalize import clean_input, error_line, fold, mask, own_words, status_codes, stem, tokens
 
 
 def test_codes_are_kept_and_variable_parts_masked() -> None:
@@ -96,3 +96,20 @@ def test_a_status_code_is_not_a_size() -> None:
 
 def test_a_number_before_an_ordinary_word_is_no_size() -> None:
     assert tokens("retry from 10 to 20 times") == ["retry", "from", "to", "times"]
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        # a short lead-in before the colon and a last sentence without an error word are the person's
+        ("my imap login fails: * NO [AUTHENTICATIONFAILED] Authentication failed.", "* NO [AUTHENTICATIONFAILED] Authentication failed."),
+        ("Outlook pop3: -ERR [AUTH] Authentication failed. what now", "-ERR [AUTH] Authentication failed."),
+        ("(reason: 550 Unknown user bob@example.org)", "550 Unknown user bob@example.org"),
+        # Sendmail's "..." ends no sentence, and a lead-in with an error word is the error's
+        ("Diagnostic-Code: smtp; 550 <bob@example.org>... User not exist", "smtp; 550 <bob@example.org>... User not exist"),
+        ("SMTP error: 535 5.7.8 Authentication failed.", "SMTP error: 535 5.7.8 Authentication failed."),
+        ("hello, how are you", None),
+    ],
+)
+def test_the_error_line_leaves_out_the_persons_words(text: str, line: str | None) -> None:
+    assert error_line(text) == line
