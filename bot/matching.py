@@ -80,6 +80,7 @@ _SCAN = 20_000  # how far into a paste its lines, stage and notice are read
 _FRAME_SCAN = 2_000
 _FRAME_MIN_CHARS = 25  # "Status" or "The mail system" could be anybody's words; a longer frame line is not
 _FRAME_CUTOFF = 90.0
+_UNREADABLE = re.compile(r"[^\W\d_a-z]{2,}")  # letters that fold to no Latin letter
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,6 +196,11 @@ class Matcher:
             sequence.append(tok)
             if len(weights) >= _MAX_QUERY_TOKENS:
                 break
+        if not text.isascii():
+            # a script the index cannot read (Japanese, Cyrillic...) is unknown words, not
+            # nothing: two readable words in a Japanese report are no confident match
+            for run in _UNREADABLE.findall(fold(text[:_SCAN]).lower())[:_MAX_QUERY_TOKENS]:
+                weights.setdefault("?" + run, self._unknown_weight)
         for pair in pairs(sequence):
             idf = self._idf.get(pair)
             if idf is not None and pair not in weights:

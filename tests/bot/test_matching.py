@@ -508,3 +508,13 @@ def test_other_servers_wordings_of_a_known_failure(matcher: Matcher, text: str, 
     # "unauthenticated" is DMARC's word too, and "does not accept" a blocklist's
     found = matcher.match(text)
     assert (found.outcome, found.entry_id) == ("answer", entry_id)
+
+
+def test_a_report_in_a_script_it_cannot_read_is_no_confident_match(matcher: Matcher) -> None:
+    # only "Failure Reasons" is readable: the Japanese line is the cause, and unknown
+    japanese = "------- Failure Reasons  --------\nディレクトリのリストにありません\nbob@example.jp"
+    assert matcher.match(japanese).outcome != "answer"
+    # with the server's English reply next to the Japanese, the reply decides
+    both = "送信先のメールボックスが一杯のため、送信できませんでした。\n552 5.2.2 <bob@example.jp>: Mailbox full"
+    found = matcher.match(both)
+    assert (found.outcome, found.entry_id) == ("answer", "recipient-mailbox-full")
