@@ -462,6 +462,7 @@ _REPORT = re.compile(
 
 
 _MAX_SEGMENTS = 200
+_WRAPPED_LINES = 6  # Gmail's longest replies wrap to about six lines under Postfix's "said:"
 # the command a refusal answered, as Postfix ("in reply to MAIL FROM command"), Exim ("SMTP
 # error from remote mail server after MAIL FROM:") and Sendmail transcripts (">>> MAIL From:")
 # say it
@@ -525,15 +526,24 @@ def _notice(text: str) -> str | None:
 
 
 def _segments(text: str) -> list[str]:
-    """A paste's logical lines: a wrapped continuation (indented) joins the line before it."""
+    """A paste's logical lines: a wrapped continuation (indented deeper) joins the line before it.
+
+    A wrap is a few lines; a session transcript or a list indented under its heading is
+    one logical line per line.
+    """
     segments: list[str] = []
+    first_indent = joined = 0
     for line in text[:_SCAN].split("\n"):
-        if not line.strip():
+        stripped = line.strip()
+        if not stripped:
             continue
-        if segments and line[:1].isspace():
-            segments[-1] += " " + line.strip()
+        indent = len(line) - len(line.lstrip())
+        if segments and indent > first_indent and joined < _WRAPPED_LINES:
+            segments[-1] += " " + stripped
+            joined += 1
         else:
-            segments.append(line.strip())
+            segments.append(stripped)
+            first_indent, joined = indent, 0
     return segments[:_MAX_SEGMENTS]
 
 

@@ -518,3 +518,24 @@ def test_a_report_in_a_script_it_cannot_read_is_no_confident_match(matcher: Matc
     both = "送信先のメールボックスが一杯のため、送信できませんでした。\n552 5.2.2 <bob@example.jp>: Mailbox full"
     found = matcher.match(both)
     assert (found.outcome, found.entry_id) == ("answer", "recipient-mailbox-full")
+
+
+def test_a_session_transcript_is_read_line_by_line(matcher: Matcher) -> None:
+    # every line of the transcript is indented under its heading: they are no wrapped line
+    # to read as one, or the server's greeting and AUTH offer outweigh the one refusal
+    steps = [
+        "Attempting SMTP connection to [198.51.100.7 : 25]", "Waiting for socket connection...",
+        "Socket connection established", "Waiting for protocol initiation...", "220 mx.shop.example ESMTP ready",
+        "EHLO relay.example.net", "250-mx.shop.example Hello relay.example.net, ESMTP hello!", "250-VRFY", "250-EXPN",
+        "250-AUTH LOGIN CRAM-MD5", "250-8BITMIME", "250 SIZE 40000000", "MAIL From:<news@example.net> SIZE=1861",
+        "250 <news@example.net>, Sender ok", "RCPT To:<ann@shop.example>",
+        "552 Message for <ann@shop.example> would exceed mailbox quota", "QUIT",
+    ]
+    text = (
+        "The attached message had PERMANENT fatal delivery errors! After one or more unsuccessful delivery\n"
+        "attempts the attached message has been removed from the mail queue on this server.\n\n"
+        "--- Session Transcript ---\n"
+    )
+    text += "\n".join(" " + s for s in steps)
+    found = matcher.match(text + "\n--- End Transcript ---")
+    assert (found.outcome, found.entry_id) == ("answer", "recipient-mailbox-full")
