@@ -181,6 +181,7 @@ def test_a_variant_phrase_reads_as_its_word(knowledge: Knowledge) -> None:
     assert canonical("Host NOT\n  reachable.") == "Host unreachable."
     assert canonical("not reachable yet, cannot reachable") == "unreachable yet, cannot reachable"
     assert canonical("knot reachable") == "knot reachable"  # whole words only
+    assert canonical("the user's mailfolder is full") == "the user's mailbox is full"  # one word for another
 
 
 @pytest.mark.parametrize(("value", "message"), [("no-such-entry", "is no entry"), ("remote-user-unknown", "another")])

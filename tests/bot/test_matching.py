@@ -539,3 +539,21 @@ def test_a_session_transcript_is_read_line_by_line(matcher: Matcher) -> None:
     text += "\n".join(" " + s for s in steps)
     found = matcher.match(text + "\n--- End Transcript ---")
     assert (found.outcome, found.entry_id) == ("answer", "recipient-mailbox-full")
+
+
+@pytest.mark.parametrize(
+    ("text", "entry_id"),
+    [
+        # old servers' words for a mailbox and its quota
+        ("* [ann@shop.example]: 550 ann@shop.example...User account is overquota", "recipient-mailbox-full"),
+        ("<ann@shop.example>:\nThe e-mail message could not be delivered because the user's mailfolder is full.",
+         "recipient-mailbox-full"),
+        # IMail's and Exchange 5.5's unknown recipient
+        ("Invalid final delivery userid: ann@shop.example", "remote-user-unknown"),
+        ("did not reach the following recipient(s):\nann@shop.example on Thu, 11 Jul 2002 16:54:54 -0300\n"
+         "    The recipient name is not recognized", "remote-user-unknown"),
+    ],
+)
+def test_old_servers_wordings(matcher: Matcher, text: str, entry_id: str) -> None:
+    found = matcher.match(text)
+    assert (found.outcome, found.entry_id) == ("answer", entry_id)
