@@ -487,7 +487,7 @@ _DELAY = re.compile(
 _FAILURE = re.compile(
     r"action:\s*failed|permanent|fatal|given up|giving up|not going to try again|"
     r"(?:removed|deleted) from (?:the )?(?:mail )?queue|returned to sender|undeliverable|retry timeout exceeded|"
-    r"could not be delivered for \d",
+    r"could not be delivered for \d|cannot send message (?:for|within) \d",
     re.IGNORECASE,
 )
 

@@ -174,6 +174,18 @@ def test_a_server_that_never_answered_is_a_delay_until_the_message_comes_back(ma
     assert (given_up.outcome, given_up.entry_id) == ("answer", "queue-expired")
 
 
+
+def test_sendmails_give_up_is_the_queue_time_over(matcher: Matcher) -> None:
+    # older Sendmail says it gave up with "Cannot send message for 5 days", no other frame
+    text = (
+        "----- Transcript of session follows -----\n"
+        "451 4.4.1 reply: read error from mx.shop.example.\n"
+        "<ops@shop.example>... Cannot send message for 5 days"
+    )
+    found = matcher.match(text)
+    assert (found.outcome, found.entry_id) == ("answer", "queue-expired")
+
+
 @pytest.mark.parametrize("text", ["Error, ERROR_CODE :421, Host not reachable.", "451 the domain is not reachable, will retry"])
 def test_not_reachable_is_unreachable(matcher: Matcher, text: str) -> None:
     # no signature says "not reachable": the lexicon's variants read it as "unreachable"
