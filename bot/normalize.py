@@ -393,6 +393,7 @@ def error_line(text: str) -> str | None:
 
 
 def _says_error(part: str) -> bool:
+    """True when ``part`` holds a status code or an error word."""
     return bool(_ERRORISH.search(part) or _ENHANCED.search(part) or _BASIC.search(part))
 
 
