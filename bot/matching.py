@@ -75,7 +75,7 @@ _PAIR_WEIGHT = 0.5  # two adjacent words as one feature, next to the words thems
 _WRONG_STAGE = 0.3  # an entry whose failure cannot be the reply to the command that failed
 _WRONG_NOTICE = 0.5  # an entry about a delay in a returned message's report, or the reverse
 _NOT_OURS = 0.5  # an entry about another provider's server, when ours refused
-_NOT_FROM_PROGRAM = 0.5  # an entry only a delivery report shows, for a mail program's own error
+_NOT_FROM_PROGRAM = 0.5  # an entry only a delivery report shows, for a mail program's own error (and the reverse)
 _SCAN = 20_000  # how far into a paste its lines, stage and notice are read
 _FRAME_SCAN = 2_000
 _FRAME_MIN_CHARS = 25  # "Status" or "The mail system" could be anybody's words; a longer frame line is not
@@ -123,6 +123,9 @@ class Matcher:
         self._on_provider = tuple(knowledge.entry(entry_id).on_provider for entry_id in self._ids)
         self._report_only = frozenset(
             i for i, entry_id in enumerate(self._ids) if knowledge.entry(entry_id).shown_in == "report"
+        )
+        self._program_only = frozenset(
+            i for i, entry_id in enumerate(self._ids) if knowledge.entry(entry_id).shown_in == "program"
         )
         self._programs = knowledge.lexicon.programs
         self._inbound = (
@@ -385,6 +388,8 @@ class Matcher:
                 score *= _WRONG_NOTICE
             if program and entry_index in self._report_only:
                 score *= _NOT_FROM_PROGRAM
+            if pasted and entry_index in self._program_only:
+                score *= _NOT_FROM_PROGRAM  # "Connection dropped" in a report is the other server's
             handover = self._on_provider[entry_index] if ours and entry_index < self._outside else None
             if handover is not None:
                 # our own server refused: an unknown recipient there is a mailbox missing with us

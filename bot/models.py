@@ -23,8 +23,9 @@ STAGES = ("connect", "helo", "auth", "mail", "rcpt", "data")
 NOTICES = ("delay", "failure")
 """What a delivery report says of its message: still being retried, or returned for good."""
 
-SHOWN_IN = ("report",)
-"""Where a person sees an entry's failure, when only one place shows it: inside a delivery report."""
+SHOWN_IN = ("report", "program")
+"""Where a person sees an entry's failure, when only one place shows it: inside a delivery
+report, or as their mail program's own error about its connection to the provider."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +92,8 @@ class Entry:
         on_provider: the entry that explains this failure when the provider's own server is
             the one that refused (an unknown recipient there is a mailbox missing with us), or None.
         shown_in: ``"report"`` when a person only ever sees this failure inside a delivery
-            report, never as their mail program's own error (a server unreachable from ours),
+            report, never as their mail program's own error (a server unreachable from ours);
+            ``"program"`` for the reverse (a POP3 connection dropped, a certificate warning);
             or None.
     """
 

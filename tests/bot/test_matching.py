@@ -569,3 +569,17 @@ def test_a_session_transcript_is_read_line_by_line(matcher: Matcher) -> None:
 def test_old_servers_wordings(matcher: Matcher, text: str, entry_id: str) -> None:
     found = matcher.match(text)
     assert (found.outcome, found.entry_id) == ("answer", entry_id)
+
+
+def test_a_connection_dropped_in_a_report_is_the_other_servers(matcher: Matcher) -> None:
+    # pop-polling-too-often is the person's own program losing its POP3 connection to us
+    # (shown_in = "program"); inside a delivery report, the recipient's server dropped ours
+    report = (
+        "Delivery to the following recipient failed permanently:\n"
+        "Technical details of permanent failure:\n"
+        "Connection was dropped by remote host (SENT_HELO)"
+    )
+    found = matcher.match(report)
+    assert found.entry_id in ("queue-expired", "remote-smtp-unreachable")
+    own = matcher.match("Outlook: Your server has stopped the connection in an unexpected way. Error 0x800CCC0F")
+    assert (own.outcome, own.entry_id) == ("answer", "pop-polling-too-often")
