@@ -562,6 +562,11 @@ def test_a_session_transcript_is_read_line_by_line(matcher: Matcher) -> None:
          "recipient-mailbox-full"),
         # IMail's and Exchange 5.5's unknown recipient
         ("Invalid final delivery userid: ann@shop.example", "remote-user-unknown"),
+        # InterScan's give-up, and a delay notice that says only that it keeps trying
+        ("The following mail could not be delivered.\nReason:  Exceeded Maximum Delivery Attempts.", "queue-expired"),
+        ("could not be delivered to the following recipients:\nann@shop.example\n"
+         "Please do not resend your original message.\nDelivery attempts will continue to be made for 3 day(s).",
+         "remote-smtp-unreachable"),
         ("did not reach the following recipient(s):\nann@shop.example on Thu, 11 Jul 2002 16:54:54 -0300\n"
          "    The recipient name is not recognized", "remote-user-unknown"),
     ],
