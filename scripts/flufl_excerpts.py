@@ -13,6 +13,9 @@ machine-readable delivery-status part are left out. ``LABELS`` holds one JSON
 line per report, ``{"id": "flufl-<file stem>", "expected": [...]}``, written by a session that
 saw the excerpts and KNOWLEDGE.md's list of entries, and neither the knowledge base nor the
 bot's answers. ``OUT`` gets ``id``, ``text`` and ``expected``, for ``python -m bot.evaluate``.
+
+The same works for the bounce_email fixtures that the ``bounced`` package ships (MIT):
+``--prefix bounce_email- --glob '*.eml'`` on its ``tests/bounce_email/bounces`` directory.
 """
 
 from __future__ import annotations
@@ -83,12 +86,14 @@ def main() -> None:
     parser.add_argument("data", type=Path, help="flufl.bounce's tests/data directory")
     parser.add_argument("labels", type=Path)
     parser.add_argument("out", type=Path)
+    parser.add_argument("--prefix", default="flufl-", help="before each file's stem, in the ids")
+    parser.add_argument("--glob", default="*.txt", help="which files of DATA_DIR are reports")
     args = parser.parse_args()
     labels = {row["id"]: row["expected"] for row in map(json.loads, args.labels.read_text(encoding="utf-8").splitlines())}
     written = 0
     with args.out.open("w", encoding="utf-8") as out:
-        for path in sorted(args.data.glob("*.txt")):
-            key = f"flufl-{path.stem}"
+        for path in sorted(args.data.glob(args.glob)):
+            key = f"{args.prefix}{path.stem}"
             text = excerpt(email.message_from_bytes(path.read_bytes(), policy=policy.compat32))
             if not text or key not in labels:
                 continue
