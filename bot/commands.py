@@ -133,7 +133,8 @@ def _targets(rest: str) -> CheckCommand | None:
         first = link.group(1).rsplit("@", 1)[-1]  # "check https://example.com/": the host of the link
     if "@" in first:
         return CheckCommand("address", (first,))
-    host_port = _HOST_PORT.match(first)
+    # "host:25" or "[::1]:25"; a bare IPv6 literal ("::1", "2001:db8::25") has colons of its own
+    host_port = _HOST_PORT.match(first) if "]:" in first or first.count(":") == 1 else None
     if host_port and _names_a_host(host_port.group(1)):
         return CheckCommand("port", (host_port.group(1), host_port.group(2)))
     ports = [a for a in args[1:] if _PORT.match(a)]

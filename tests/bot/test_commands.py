@@ -23,6 +23,10 @@ from bot.models import CheckCommand
         # a link is checked by its host; localhost is a check, for the checker to refuse
         ("check https://example.com/contact", CheckCommand("domain", ("example.com",)), None),
         ("check localhost", CheckCommand("domain", ("localhost",)), None),
+        # a bare IPv6 literal's colons are its own; a port after one is given in brackets
+        ("check ::1 25", CheckCommand("port", ("::1", "25")), None),
+        ("check [::1]:25", CheckCommand("port", ("::1", "25")), None),
+        ("check 2001:db8::25", CheckCommand("domain", ("2001:db8::25",)), None),
     ],
 )
 def test_check_commands(text: str, check: CheckCommand, language: str | None) -> None:
