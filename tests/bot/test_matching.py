@@ -588,3 +588,10 @@ def test_a_connection_dropped_in_a_report_is_the_other_servers(matcher: Matcher)
     assert found.entry_id in ("queue-expired", "remote-smtp-unreachable")
     own = matcher.match("Outlook: Your server has stopped the connection in an unexpected way. Error 0x800CCC0F")
     assert (own.outcome, own.entry_id) == ("answer", "pop-polling-too-often")
+
+
+@pytest.mark.parametrize("text", ["Failure Reasons", "------- Failure Reasons  --------", "failure reason?"])
+def test_a_heading_alone_is_no_answer(matcher: Matcher, text: str) -> None:
+    # "reason" was a word of remote-tls-failed's seed line ("...func(0):reason(0)"), so two
+    # vague words were a confident answer; a report's heading says nothing of its cause
+    assert matcher.match(text).outcome != "answer"
