@@ -174,18 +174,6 @@ def test_a_server_that_never_answered_is_a_delay_until_the_message_comes_back(ma
     assert (given_up.outcome, given_up.entry_id) == ("answer", "queue-expired")
 
 
-
-def test_sendmails_give_up_is_the_queue_time_over(matcher: Matcher) -> None:
-    # older Sendmail says it gave up with "Cannot send message for 5 days", no other frame
-    text = (
-        "----- Transcript of session follows -----\n"
-        "451 4.4.1 reply: read error from mx.shop.example.\n"
-        "<ops@shop.example>... Cannot send message for 5 days"
-    )
-    found = matcher.match(text)
-    assert (found.outcome, found.entry_id) == ("answer", "queue-expired")
-
-
 @pytest.mark.parametrize("text", ["Error, ERROR_CODE :421, Host not reachable.", "451 the domain is not reachable, will retry"])
 def test_not_reachable_is_unreachable(matcher: Matcher, text: str) -> None:
     # no signature says "not reachable": the lexicon's variants read it as "unreachable"
@@ -514,10 +502,27 @@ def test_a_disabled_account_is_not_a_full_mailbox(matcher: Matcher, text: str) -
          "    (reason: 550 Host does not accept mail)", "remote-domain-not-found"),
         ("<ann@shop.example>: host smtp.relay.example[198.51.100.9] said: 550 Unauthenticated senders not allowed"
          " (in reply to MAIL FROM command)", "relay-denied"),
+        # old servers' words for a mailbox and its quota
+        ("* [ann@shop.example]: 550 ann@shop.example...User account is overquota", "recipient-mailbox-full"),
+        ("<ann@shop.example>:\nThe e-mail message could not be delivered because the user's mailfolder is full.",
+         "recipient-mailbox-full"),
+        # IMail's and Exchange 5.5's unknown recipient
+        ("Invalid final delivery userid: ann@shop.example", "remote-user-unknown"),
+        # InterScan's give-up, and a delay notice that says only that it keeps trying
+        ("The following mail could not be delivered.\nReason:  Exceeded Maximum Delivery Attempts.", "queue-expired"),
+        ("could not be delivered to the following recipients:\nann@shop.example\n"
+         "Please do not resend your original message.\nDelivery attempts will continue to be made for 3 day(s).",
+         "remote-smtp-unreachable"),
+        ("did not reach the following recipient(s):\nann@shop.example on Thu, 11 Jul 2002 16:54:54 -0300\n"
+         "    The recipient name is not recognized", "remote-user-unknown"),
+        # older Sendmail gives up with "Cannot send message for 5 days", and no other frame
+        ("----- Transcript of session follows -----\n451 4.4.1 reply: read error from mx.shop.example.\n"
+         "<ops@shop.example>... Cannot send message for 5 days", "queue-expired"),
     ],
 )
 def test_other_servers_wordings_of_a_known_failure(matcher: Matcher, text: str, entry_id: str) -> None:
-    # "unauthenticated" is DMARC's word too, and "does not accept" a blocklist's
+    # "unauthenticated" is DMARC's word too, and "does not accept" a blocklist's; old servers
+    # wrote "mail box", "mailfolder" and "overquota"
     found = matcher.match(text)
     assert (found.outcome, found.entry_id) == ("answer", entry_id)
 
@@ -551,29 +556,6 @@ def test_a_session_transcript_is_read_line_by_line(matcher: Matcher) -> None:
     text += "\n".join(" " + s for s in steps)
     found = matcher.match(text + "\n--- End Transcript ---")
     assert (found.outcome, found.entry_id) == ("answer", "recipient-mailbox-full")
-
-
-@pytest.mark.parametrize(
-    ("text", "entry_id"),
-    [
-        # old servers' words for a mailbox and its quota
-        ("* [ann@shop.example]: 550 ann@shop.example...User account is overquota", "recipient-mailbox-full"),
-        ("<ann@shop.example>:\nThe e-mail message could not be delivered because the user's mailfolder is full.",
-         "recipient-mailbox-full"),
-        # IMail's and Exchange 5.5's unknown recipient
-        ("Invalid final delivery userid: ann@shop.example", "remote-user-unknown"),
-        # InterScan's give-up, and a delay notice that says only that it keeps trying
-        ("The following mail could not be delivered.\nReason:  Exceeded Maximum Delivery Attempts.", "queue-expired"),
-        ("could not be delivered to the following recipients:\nann@shop.example\n"
-         "Please do not resend your original message.\nDelivery attempts will continue to be made for 3 day(s).",
-         "remote-smtp-unreachable"),
-        ("did not reach the following recipient(s):\nann@shop.example on Thu, 11 Jul 2002 16:54:54 -0300\n"
-         "    The recipient name is not recognized", "remote-user-unknown"),
-    ],
-)
-def test_old_servers_wordings(matcher: Matcher, text: str, entry_id: str) -> None:
-    found = matcher.match(text)
-    assert (found.outcome, found.entry_id) == ("answer", entry_id)
 
 
 def test_a_connection_dropped_in_a_report_is_the_other_servers(matcher: Matcher) -> None:
