@@ -474,7 +474,7 @@ def _load_lexicon(node: Traversable | None) -> Lexicon:
     variants: list[tuple[str, str]] = []
     for word, phrases in table.items():
         found = _str_tuple(phrases, f"variants.{word}", label, None)
-        other = all(phrase.split() and fold(phrase).lower() != fold(word).lower() for phrase in found)
+        other = all(phrase.split() and fold(phrase) != fold(word) for phrase in found)
         if not word.strip() or len(word.split()) != 1 or not other:
             raise KnowledgeError(f"[variants] {word!r}: one word, read for other words or phrases", path=label)
         variants.extend((phrase, word) for phrase in found)

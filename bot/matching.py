@@ -151,7 +151,7 @@ class Matcher:
         # a frame word that still tells problems apart weighs in full alone, as frame in a pair
         # ("returning message to sender"): "sender" is meaningful, "returned to sender" is frame
         self._frame_words = index.boilerplate - {stem(word) for word in knowledge.lexicon.meaningful}
-        self._frame_lines = tuple(fold(line).lower() for line in knowledge.lexicon.boilerplate if len(line) >= _FRAME_MIN_CHARS)
+        self._frame_lines = tuple(fold(line) for line in knowledge.lexicon.boilerplate if len(line) >= _FRAME_MIN_CHARS)
         self._nearest = functools.lru_cache(maxsize=20_000)(self._nearest_uncached)
 
     def _nearest_uncached(self, word: str) -> str | None:
@@ -202,7 +202,7 @@ class Matcher:
         if not text.isascii():
             # a script the index cannot read (Japanese, Cyrillic...) is unknown words, not
             # nothing: two readable words in a Japanese report are no confident match
-            for run in _UNREADABLE.findall(fold(text[:_SCAN]).lower())[:_MAX_QUERY_TOKENS]:
+            for run in _UNREADABLE.findall(fold(text[:_SCAN]))[:_MAX_QUERY_TOKENS]:
                 weights.setdefault("?" + run, self._unknown_weight)
         for pair in pairs(sequence):
             idf = self._idf.get(pair)
@@ -215,7 +215,7 @@ class Matcher:
         """True for a delivery report or an SMTP reply, and for a report's frame pasted without its cause."""
         if _looks_like_report(text):
             return True
-        head = fold(text[:_FRAME_SCAN]).lower()
+        head = fold(text[:_FRAME_SCAN])
         # one of the frame's own lines, nearly verbatim: "what is the mail server address" shares
         # its words with the frame, but no line of it
         return process.extractOne(head, self._frame_lines, scorer=fuzz.partial_ratio, score_cutoff=_FRAME_CUTOFF) is not None
@@ -224,13 +224,9 @@ class Matcher:
         """True when the person's own words say the failed mail was sent to them ("an uns")."""
         if self._inbound is None:
             return False
-
-        def flat(part: str) -> str:
-            return " ".join(fold(part).lower().split())
-
         head = text[:_FRAME_SCAN]
         # the whole head first: cheap, and most messages have no such phrase at all
-        return self._inbound.search(flat(head)) is not None and self._inbound.search(flat(own_words(head))) is not None
+        return self._inbound.search(_flat(head)) is not None and self._inbound.search(_flat(own_words(head))) is not None
 
     def _naive_bayes(self, query: dict[str, float]) -> dict[int, float]:
         """Per entry, its naive Bayes posterior for the query's distinctive words (flat prior).
@@ -513,6 +509,11 @@ def _carry(
     """Hand an entry's score over to the entry that explains its failure here, keeping the best one."""
     if successor is not None and score > carried.get(successor, (0.0, parts))[0]:
         carried[successor] = (score, parts)
+
+
+def _flat(text: str) -> str:
+    """``text`` folded, its runs of white space one space: the form the lexicon's phrases are kept in."""
+    return " ".join(fold(text).split())
 
 
 def _refusing_hosts(text: str) -> set[str]:

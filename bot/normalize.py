@@ -143,7 +143,8 @@ def fold(text: str) -> str:
     if text.isascii():
         return text
     text = text.replace("ß", "ss").replace("ø", "o").replace("ł", "l").replace("đ", "d")
-    return _COMBINING.sub("", unicodedata.normalize("NFKD", text))
+    # lower again: a compatibility capital with no lower case of its own ("𝐀", "ℌ") decomposes to one
+    return _COMBINING.sub("", unicodedata.normalize("NFKD", text)).lower()
 
 
 def status_codes(text: str) -> tuple[str, ...]:
@@ -314,7 +315,7 @@ def _around_code(line: str) -> list[str]:
         # unquoted, the error runs on after its code; a sentence after it is the person's again
         # only when it is not English, as "dostávám 550 když posílám" or "... ça va passer ?" are
         sentences = re.split(r"(?<=[.!?])\s+", line[code.end() :].strip())
-        tail = " ".join(part for part in sentences if not ENGLISH_FUNCTION.search(fold(part).lower()))
+        tail = " ".join(part for part in sentences if not ENGLISH_FUNCTION.search(fold(part)))
     if tail and not looks_pasted(tail):
         parts.append(tail)
     return parts

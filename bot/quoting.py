@@ -172,7 +172,7 @@ def _line(text: str, start: int, end: int, bounds: tuple[int, int]) -> tuple[int
     sentence_end = stop.end() if stop is not None else line_end
     fragment = len(re.findall(r"[^\W\d_]{2,}", text[start:end])) < _FRAGMENT_WORDS
     rest = text[sentence_start:start] + " " + text[end:sentence_end]
-    said = set(re.findall(r"[a-z']+", fold(rest).lower()))
+    said = set(re.findall(r"[a-z']+", fold(rest)))
     personal = "?" in rest or not_english(rest) or not _PERSON_WORDS.isdisjoint(said)
     if not fragment or personal or sentence_end - sentence_start > _SENTENCE_MAX:
         return start, end
@@ -280,6 +280,6 @@ def _personal(part: str) -> bool:
     """True when ``part`` reads as the person's words in another language than the error's:
     a question, or a give-away word of that language ("Passwort stimmt aber"), and no
     English function word, host, address, path or key=value."""
-    if ENGLISH_FUNCTION.search(fold(part).lower()) or _TECHNICAL.search(part):
+    if ENGLISH_FUNCTION.search(fold(part)) or _TECHNICAL.search(part):
         return False
     return "?" in part or not_english(part)

@@ -77,6 +77,8 @@ def test_a_protocol_is_one_word_with_or_without_its_version() -> None:
 def test_ascii_folds_like_everything_else() -> None:
     assert fold("Mailbox FULL") == "mailbox full"
     assert fold("Größe der Schránka") == "grosse der schranka"
+    # a capital with no lower case of its own decomposes to a Latin capital: fold lowers that too
+    assert fold("𝐌ailbox ℌost") == "mailbox host"
 
 
 def test_a_link_keeps_the_names_in_its_host() -> None:
