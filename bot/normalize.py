@@ -199,6 +199,14 @@ def _tokenwise(
     return _RUN.sub(_one, text)
 
 
+def _enhanced_token(match: re.Match[str]) -> str:
+    """``5.1.1`` -> ``zc5x1x1``; ``4.0.0`` and ``5.0.0`` ("other undefined status") say nothing a 4xx or 5xx does not."""
+    kind, subject, detail = match.groups()
+    if kind != "2" and subject == "0" and detail == "0":
+        return " "
+    return f" zc{kind}x{subject}x{detail} "
+
+
 def _url_token(match: re.Match[str]) -> str:
     """A link keeps the names in its host: "http://www.spamhaus.org/query/..." -> "url spamhaus"."""
     names = [label for label in match.group(1).lower().split(".") if label and label not in _URL_NOISE]
@@ -220,7 +228,7 @@ def mask(text: str) -> str:
     text = _tokenwise(_EMAIL, " addr ", text, needs="@")
     digits = _DIGIT.search(text) is not None  # most questions have none: their patterns are skipped
     if digits:
-        text = _ENHANCED.sub(lambda m: " zc{}x{}x{} ".format(*m.groups()), text)
+        text = _ENHANCED.sub(_enhanced_token, text)
         text = _IPV4.sub(" ip ", text)
     text = _IPV6.sub(" ip ", text)
     text = _tokenwise(_HOST, _host_token, text, needs=".")

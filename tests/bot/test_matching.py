@@ -515,6 +515,11 @@ def test_a_disabled_account_is_not_a_full_mailbox(matcher: Matcher, text: str) -
          "remote-smtp-unreachable"),
         ("did not reach the following recipient(s):\nann@shop.example on Thu, 11 Jul 2002 16:54:54 -0300\n"
          "    The recipient name is not recognized", "remote-user-unknown"),
+        # Sendmail's closing "554 5.0.0 Service unavailable" is no cause, nor is an undefined 5.0.0
+        ("----- The following addresses had permanent fatal errors -----\n<ann@shop.example>\n"
+         "    (reason: 550 Host does not accept mail)\n554 5.0.0 Service unavailable", "remote-domain-not-found"),
+        ("<ann@shop.example>: host mx.shop.example[198.51.100.9] said: 550 5.0.0 unknown mailbox"
+         " (in reply to RCPT TO command)", "remote-user-unknown"),
         # older Sendmail gives up with "Cannot send message for 5 days", and no other frame
         ("----- Transcript of session follows -----\n451 4.4.1 reply: read error from mx.shop.example.\n"
          "<ops@shop.example>... Cannot send message for 5 days", "queue-expired"),

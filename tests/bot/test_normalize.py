@@ -18,6 +18,13 @@ def test_codes_are_kept_and_variable_parts_masked() -> None:
     assert "zc5x1x1" in tokens(text) and "zc550" in tokens(text)
 
 
+def test_an_undefined_enhanced_status_says_no_more_than_its_reply_code() -> None:
+    # RFC 3463: X.0.0 is "other undefined status", as Sendmail's "554 5.0.0" shows on any failure
+    assert tokens("554 5.0.0 Service unavailable") == ["zc554", "servic", "unavai"]
+    assert "zc4x0x0" not in tokens("451 4.0.0 try later") and "zc4x7x0" in tokens("451 4.7.0 try later")
+    assert "zc2x0x0" in tokens("250 2.0.0 Ok: queued")  # a success still says so
+
+
 def test_a_mail_programs_error_number_is_a_code_not_a_queue_id() -> None:
     # "0x800CCC0E" looks like a queue id, but it names one failure, as a status code does
     assert "zc0x_800ccc0e" in tokens("Outlook error 0x800CCC0E")
