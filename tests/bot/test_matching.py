@@ -515,6 +515,11 @@ def test_a_disabled_account_is_not_a_full_mailbox(matcher: Matcher, text: str) -
          "remote-smtp-unreachable"),
         ("did not reach the following recipient(s):\nann@shop.example on Thu, 11 Jul 2002 16:54:54 -0300\n"
          "    The recipient name is not recognized", "remote-user-unknown"),
+        # amavisd-new's report names the cause once, then explains backscatter at length
+        ("A message from <ann@shop.example> to:\n-> bob@client.example\n\nwas considered unsolicited bulk e-mail (UBE)."
+         "\n\nOur internal reference code for your message is 12345-06/AbCdEf\n\nThe message carried your return address,"
+         " so it was either a genuine mail\nfrom you, or a sender address was faked and your e-mail address abused\n"
+         "by third party, in which case we apologize for undesired notification.", "spam-rejected"),
         # Sendmail's closing "554 5.0.0 Service unavailable" is no cause, nor is an undefined 5.0.0
         ("----- The following addresses had permanent fatal errors -----\n<ann@shop.example>\n"
          "    (reason: 550 Host does not accept mail)\n554 5.0.0 Service unavailable", "remote-domain-not-found"),
