@@ -515,6 +515,13 @@ def test_a_disabled_account_is_not_a_full_mailbox(matcher: Matcher, text: str) -
          "remote-smtp-unreachable"),
         ("did not reach the following recipient(s):\nann@shop.example on Thu, 11 Jul 2002 16:54:54 -0300\n"
          "    The recipient name is not recognized", "remote-user-unknown"),
+        # Exchange Online's DANE refusals are the recipient's TLS failing, not a setting of ours
+        ("<ann@shop.example>: host shop-example.mail.protection.outlook.example[198.51.100.9] said: 450 4.7.323"
+         " tlsa-invalid: The domain shop.example failed DANE validation", "remote-tls-failed"),
+        # a link in the body on a URI blocklist is the content, not the sending IP
+        ("554 5.7.1 Rejected: the body contains a URL listed on SURBL and the Spamhaus DBL", "spam-rejected"),
+        # 5.2.2 is a full mailbox, except when Exchange counts what the sender submitted
+        ("Remote Server returned '550 5.2.2 Submission quota exceeded'", "too-many-connections"),
         # amavisd-new's report names the cause once, then explains backscatter at length
         ("A message from <ann@shop.example> to:\n-> bob@client.example\n\nwas considered unsolicited bulk e-mail (UBE)."
          "\n\nOur internal reference code for your message is 12345-06/AbCdEf\n\nThe message carried your return address,"
