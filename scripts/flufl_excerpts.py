@@ -15,7 +15,9 @@ saw the excerpts and KNOWLEDGE.md's list of entries, and neither the knowledge b
 bot's answers. ``OUT`` gets ``id``, ``text`` and ``expected``, for ``python -m bot.evaluate``.
 
 The same works for the bounce_email fixtures that the ``bounced`` package ships (MIT):
-``--prefix bounce_email- --glob '*.eml'`` on its ``tests/bounce_email/bounces`` directory.
+``--prefix bounce_email- --glob '*.eml'`` on its ``tests/bounce_email/bounces`` directory;
+and for the npm package baunsu's (MIT), ``--prefix baunsu- --glob '*.txt'`` on its
+``tests/emails`` (``npm pack baunsu``).
 """
 
 from __future__ import annotations
