@@ -515,6 +515,9 @@ def test_a_disabled_account_is_not_a_full_mailbox(matcher: Matcher, text: str) -
          "remote-smtp-unreachable"),
         ("did not reach the following recipient(s):\nann@shop.example on Thu, 11 Jul 2002 16:54:54 -0300\n"
          "    The recipient name is not recognized", "remote-user-unknown"),
+        # Exim gives up on a full mailbox in the same words as on a server it never reached
+        ("The following address(es) failed:\n\n  ann@shop.example\n    mailbox is full (MTA-imposed quota exceeded"
+         " while writing to file /var/vmail/shop.example/ann/Maildir/new): retry timeout exceeded", "recipient-mailbox-full"),
         # Exchange Online's DANE refusals are the recipient's TLS failing, not a setting of ours
         ("<ann@shop.example>: host shop-example.mail.protection.outlook.example[198.51.100.9] said: 450 4.7.323"
          " tlsa-invalid: The domain shop.example failed DANE validation", "remote-tls-failed"),
