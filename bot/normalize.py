@@ -378,6 +378,7 @@ _ERRORISH = re.compile(
 
 
 _HEAD_WORDS = 6  # "Thunderbird says", "my imap login fails": a short lead-in, not the error
+_OPENS_WITH_CODE = re.compile(r"\s*(?:[45]\d\d[\s\-:]|#?[245]\.\d{1,3}\.\d{1,3}\b)")
 
 
 def error_line(text: str) -> str | None:
@@ -409,7 +410,10 @@ def _says_error(part: str) -> bool:
 def _error_part(line: str) -> str:
     """``line`` without the person's words around the error: "Outlook pop3: -ERR ... failed. what now"."""
     head, colon, tail = line.partition(": ")
-    if colon and len(head.split()) <= _HEAD_WORDS and not _says_error(head) and _says_error(tail):
+    # a short lead-in, or a longer one when what follows opens with a status code
+    # ("Guten Tag, Kunden die uns schreiben bekommen: 550 5.1.1 User unknown")
+    lead_in = len(head.split()) <= _HEAD_WORDS or _OPENS_WITH_CODE.match(tail) is not None
+    if colon and lead_in and not _says_error(head) and _says_error(tail):
         line = tail  # "my imap login fails: * NO [AUTHENTICATIONFAILED] ..."
         if line.endswith(")") and line.count(")") > line.count("("):
             line = line[:-1]  # "(reason: 550 5.1.1 ... User unknown)"

@@ -114,6 +114,11 @@ def test_a_number_before_an_ordinary_word_is_no_size() -> None:
         ("my imap login fails: * NO [AUTHENTICATIONFAILED] Authentication failed.", "* NO [AUTHENTICATIONFAILED] Authentication failed."),
         ("Outlook pop3: -ERR [AUTH] Authentication failed. what now", "-ERR [AUTH] Authentication failed."),
         ("(reason: 550 Unknown user bob@example.org)", "550 Unknown user bob@example.org"),
+        # a longer lead-in, when what follows the colon opens with a status code
+        ("Guten Tag, Kunden die uns schreiben bekommen: 550 5.1.1 User unknown", "550 5.1.1 User unknown"),
+        # ... and not without one: the words before may be part of the program's message
+        ("We tried everything the manual says and still get: mailbox full, quota exceeded",
+         "We tried everything the manual says and still get: mailbox full, quota exceeded"),
         # Sendmail's "..." ends no sentence, and a lead-in with an error word is the error's
         ("Diagnostic-Code: smtp; 550 <bob@example.org>... User not exist", "smtp; 550 <bob@example.org>... User not exist"),
         ("SMTP error: 535 5.7.8 Authentication failed.", "SMTP error: 535 5.7.8 Authentication failed."),
