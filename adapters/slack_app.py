@@ -14,8 +14,8 @@ problems is the core's. What lives here is Slack's side of things:
   message is claimed once by ``(channel, ts)`` in the store, so this holds across several
   instances sharing one store;
 - the user's Slack locale (``users.info`` with ``include_locale``, cached per user) as the
-  language hint; the thread (``channel:thread_ts``) as the conversation, so it keeps its
-  language;
+  language hint; the thread (``channel:thread_ts``) as the conversation, so it keeps the
+  language last detected in it;
 - a 👀 reaction on the message while a check it asked for runs, and an ephemeral "checking…"
   at once when a slash command runs one;
 - feedback by reaction: each answer posted with ``chat.postMessage`` is remembered in the

@@ -187,7 +187,7 @@ class SupportBot:
                 needs_human=True,
                 reply=self._letter(language, None),
             )
-        match, _, language = self._read(cleaned.text, locale=ticket.locale)
+        match, _, language, _ = self._read(cleaned.text, locale=ticket.locale)
         category, priority, needs_human = self.triager.decide(match, cleaned.text)
         answered = match.outcome == "answer"
         return Triage(
@@ -219,15 +219,17 @@ class SupportBot:
         explicit: str | None = None,
         thread: str | None = None,
         locale: str | None = None,
-    ) -> tuple[Match, str | None, str]:
+    ) -> tuple[Match, str | None, str, bool]:
         """Match ``text``, find the pasted error in it, and choose the language from the rest.
 
         Returns:
-            The match, the quoted error (or None) and the language to answer in.
+            The match, the quoted error (or None), the language to answer in, and whether
+            that language was read from the person's own words (not an earlier message's,
+            the locale's or the default).
         """
         match = self.matcher.match(text)
         quote = self.matcher.quote(text, match.entry_id) if match.entry_id else None
-        language, _ = choose_language(
+        language, detection = choose_language(
             _without(text, quote),
             explicit=explicit,
             thread=thread,
@@ -237,7 +239,7 @@ class SupportBot:
             vocabulary=self.knowledge.language_words,
             pasted=quote or text,  # no quote: the whole message is what was pasted
         )
-        return match, quote, language
+        return match, quote, language, detection is not None and detection.language == language
 
     async def _handle(self, inbound: Inbound) -> Reply:
         cleaned = clean_input(inbound.text)
@@ -246,13 +248,16 @@ class SupportBot:
         command = parse_command(cleaned.text)
         if command is not None:
             return await self._command(command, inbound)
-        match, quote, language = self._read(
+        thread = self.store.thread_language(inbound.platform, inbound.thread) if inbound.thread else None
+        match, quote, language, detected = self._read(
             cleaned.text,
             explicit=self.store.user_language(inbound.platform, inbound.user),
-            thread=self.store.thread_language(inbound.platform, inbound.thread) if inbound.thread else None,
+            thread=thread,
             locale=inbound.locale_hint,
         )
-        if inbound.thread:
+        if inbound.thread and (detected or thread is None):
+            # the conversation is in the language last read from a person's words ("check
+            # example.com" then answers in it); a guess from a hint never changes it
             self.store.set_thread_language(inbound.platform, inbound.thread, language)
         notes = (self.ui(language, "input.truncated", limit=MAX_CHARS),) if cleaned.truncated else ()
         offer = self._offer(match, cleaned.text)

@@ -61,7 +61,9 @@ class Store(Protocol):
 
     def thread_language(self, platform: str, thread: str) -> str | None: ...
 
-    def set_thread_language(self, platform: str, thread: str, language: str) -> None: ...
+    def set_thread_language(self, platform: str, thread: str, language: str) -> None:
+        """The language a conversation is in now: the one last detected in it."""
+        ...
 
     def first_seen(self, key: str, ttl_seconds: float = 3600.0) -> bool:
         """Record ``key``; True the first time, False while an earlier record is alive."""
@@ -521,7 +523,7 @@ class MemoryStore:
 
     def set_thread_language(self, platform: str, thread: str, language: str) -> None:
         with self._lock:
-            self.threads.setdefault((platform, thread), language)
+            self.threads[(platform, thread)] = language
 
     def first_seen(self, key: str, ttl_seconds: float = 3600.0) -> bool:
         now = self._clock()

@@ -43,7 +43,7 @@ class Statements:
     thread_language: str = "SELECT language FROM thread_language WHERE platform=? AND thread=?"
     set_thread_language: str = (
         "INSERT INTO thread_language (platform, thread, language, at) VALUES (?, ?, ?, ?) "
-        "ON CONFLICT (platform, thread) DO NOTHING"
+        "ON CONFLICT (platform, thread) DO UPDATE SET language=excluded.language, at=excluded.at"
     )
     forget_expired_key: str = "DELETE FROM seen_event WHERE key=? AND expires<=?"
     insert_seen: str = "INSERT INTO seen_event (key, expires) VALUES (?, ?) ON CONFLICT (key) DO NOTHING"

@@ -183,6 +183,16 @@ async def test_an_english_command_word_answers_in_the_threads_language(bot: Supp
     assert german.language == "de"  # a word of another language is that language's
 
 
+async def test_a_conversation_follows_the_language_its_people_last_wrote_in(bot: SupportBot) -> None:
+    await bot.handle(Inbound(text="Bonjour, mes messages ne partent plus depuis ce matin", thread="t8"))
+    czech = await bot.handle(Inbound(text="Dobrý den, jaká je maximální velikost přílohy u vás?", thread="t8"))
+    assert czech.language == "cs"
+    # a command's English word and a bare paste say nothing of a language: the thread's Czech holds
+    check = await bot.handle(Inbound(text="check 10.0.0.1 25", thread="t8"))
+    paste = await bot.handle(Inbound(text="552 5.2.2 Mailbox full", thread="t8"))
+    assert (check.language, paste.language) == ("cs", "cs")
+
+
 def test_triage_raises_a_ticket_whose_sender_cannot_send_at_all(bot: SupportBot) -> None:
     question = "Which outgoing server do I enter in Outlook?"
     asked = bot.triage(Ticket(id="T4", text=question))

@@ -235,12 +235,12 @@ def test_language_choices_are_kept_and_cleared(store_and_clock: tuple[Store, _Cl
     assert store.user_language("discord", "U1") == "fr"
 
 
-def test_a_thread_keeps_the_language_it_started_in(store_and_clock: tuple[Store, _Clock]) -> None:
+def test_a_thread_is_in_the_language_last_set(store_and_clock: tuple[Store, _Clock]) -> None:
     store, _ = store_and_clock
     store.set_thread_language("slack", "C1:1.0", "es")
     store.set_thread_language("slack", "C1:1.0", "en")
 
-    assert store.thread_language("slack", "C1:1.0") == "es"
+    assert store.thread_language("slack", "C1:1.0") == "en"
     assert store.thread_language("slack", "C1:2.0") is None
 
 
