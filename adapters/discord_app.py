@@ -169,8 +169,8 @@ def to_inbound(
     For a message, the bot's own mention is removed; a bare mention, or a message that holds
     only attachments, asks for ``help``. The thread is the Discord thread the message is in,
     or the message itself for a channel message (a thread started on it gets the same id), so
-    a conversation keeps the language last detected in it. Messages carry no user locale: the server's preferred
-    locale is the hint. For an interaction the hint is ``interaction.locale``, then
+    a conversation keeps the language last detected in it. Messages carry no user locale:
+    the server's preferred locale is the hint. For an interaction the hint is ``interaction.locale``, then
     ``interaction.guild_locale``.
 
     Args:
