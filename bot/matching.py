@@ -482,13 +482,20 @@ def _stage(text: str) -> str | None:
 _DELAY = re.compile(
     r"action:\s*delayed|will[- ]retry|will be retried|warning (?:message )?only|\(delay\)|delivery (?:has been )?delayed|"
     r"not (?:yet )?been delivered yet|has not yet been delivered|still trying|keep trying|temporary problem|"
-    r"will try (?:again|to deliver)|delay(?:ed)? (?:notification|notice)",
+    r"will try (?:again|to deliver)|delay(?:ed)? (?:notification|notice)|"
+    # the same in the other four languages' reports (folded: no diacritics)
+    r"noch nicht zugestellt|weiterhin versucht|zustellung (?:wurde )?verzogert|"
+    r"continuera d'essayer|(?:remise|distribution) (?:de ce message )?a ete retardee|pas encore ete (?:remis|distribue)|"
+    r"seguira intentando|(?:entrega|envio) se ha retrasado|todavia no se ha entregado|"
+    r"(?:dosud|zatim) nebyla dorucena|bude (?:se )?(?:dale )?pokou?set",
     re.IGNORECASE,
 )
 _FAILURE = re.compile(
     r"action:\s*failed|permanent|fatal|given up|giving up|not going to try again|"
     r"(?:removed|deleted) from (?:the )?(?:mail )?queue|returned to sender|undeliverable|retry timeout exceeded|"
-    r"could not be delivered for \d|cannot send message (?:for|within) \d",
+    r"could not be delivered for \d|cannot send message (?:for|within) \d|"
+    r"unzustellbar|endgultig|nach mehreren versuchen|non distribuable|definitivement|apres plusieurs tentatives|"
+    r"no se (?:ha )?podido entregar (?:despues|tras)|definitivamente|nedorucitelna|trvale|po nekolika pokusech",
     re.IGNORECASE,
 )
 
@@ -523,7 +530,7 @@ def _refusing_hosts(text: str) -> set[str]:
 
 def _notice(text: str) -> str | None:
     """``"delay"`` for a report whose message is still retried, ``"failure"`` for one returned, else None."""
-    head = text[:_SCAN]
+    head = fold(text[:_SCAN])  # "verzögert", "retardée": the patterns are written without diacritics
     if _DELAY.search(head):
         return "delay"
     if _FAILURE.search(head):

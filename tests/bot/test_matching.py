@@ -174,6 +174,21 @@ def test_a_server_that_never_answered_is_a_delay_until_the_message_comes_back(ma
     assert (given_up.outcome, given_up.entry_id) == ("answer", "queue-expired")
 
 
+@pytest.mark.parametrize(
+    ("notice", "entry_id"),
+    [
+        ("Die Nachricht wurde noch nicht zugestellt. Es wird weiterhin versucht, sie zuzustellen.", "remote-smtp-unreachable"),
+        ("Die Nachricht konnte nach mehreren Versuchen über 2 Tage nicht zugestellt werden.", "queue-expired"),
+        ("La remise de ce message a été retardée. Le serveur continuera d'essayer de le remettre.", "remote-smtp-unreachable"),
+        ("Le message n'a pas pu être remis après plusieurs tentatives pendant 2 jours.", "queue-expired"),
+    ],
+)
+def test_a_delay_or_a_give_up_is_read_in_the_reports_language(matcher: Matcher, notice: str, entry_id: str) -> None:
+    # providers send their reports in their customers' language; the failure line stays the server's
+    found = matcher.match(f"{notice}\n\n<ops@shop.example>: 451 4.4.1 Connection timed out")
+    assert (found.outcome, found.entry_id) == ("answer", entry_id)
+
+
 @pytest.mark.parametrize("text", ["Error, ERROR_CODE :421, Host not reachable.", "451 the domain is not reachable, will retry"])
 def test_not_reachable_is_unreachable(matcher: Matcher, text: str) -> None:
     # no signature says "not reachable": the lexicon's variants read it as "unreachable"
