@@ -17,7 +17,7 @@ from .normalize import fold
 
 __all__ = ["Command", "parse_command"]
 
-CommandName = Literal["help", "lang", "check", "human", "thanks", "ack"]
+CommandName = Literal["help", "lang", "check", "human", "thanks", "ack", "still"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,7 +26,9 @@ class Command:
 
     Attributes:
         name: ``help``, ``lang``, ``check``, ``human``, ``thanks`` (a thank-you and nothing
-            else; a greeting alone is ``help``) or ``ack`` ("ok", "alles klar": nothing to answer).
+            else; a greeting alone is ``help``), ``ack`` ("ok", "alles klar": nothing to answer)
+            or ``still`` ("still doesn't work", "pořád nefunguje": a follow-up on the last answer,
+            which the service answers as a question when there was none).
         argument: for ``lang``, the code as written (``"fr"``, ``"auto"``).
         check: for ``check``, what to check (None when the targets were missing or unclear).
         language: the language the command word gives away (``"prüfe"`` -> ``"de"``), if any.
@@ -149,6 +151,50 @@ def _targets(rest: str) -> CheckCommand | None:
     return None
 
 
+# "it still doesn't work": a short follow-up that the last answer did not help (folded text)
+_STILL = {
+    "en": re.compile(r"\bstill\b|\b(?:doesn'?t|does not|didn'?t|did not|won'?t) (?:work|help|fix)|\bnot working\b|"
+                     r"\bsame (?:error|problem|message|thing)\b|\bno luck\b"),
+    "de": re.compile(r"\bimmer noch\b|\bnoch immer\b|\b(?:geht|funktioniert|klappt)(?: es| das)?(?: immer noch| leider)? nicht\b|"
+                     r"\bnicht geholfen\b|\bgleiche[nr]? (?:fehler|problem)\b"),
+    "fr": re.compile(r"\btoujours (?:pas|le meme|la meme|rien)\b|\bne (?:marche|fonctionne) (?:toujours )?pas\b|"
+                     r"\bmarche (?:toujours )?pas\b|\bn'a pas (?:aide|marche|fonctionne)\b|\bmeme (?:erreur|probleme)\b"),
+    "es": re.compile(r"\bsigue (?:sin|igual|fallando|dando|el mismo|la misma)\b|\btodavia no\b|\bno (?:funciona|ha funcionado|ha servido|sirvio)\b|"
+                     r"\bmismo (?:error|problema)\b"),
+    "cs": re.compile(r"\b(?:porad|stale|furt|jeste) (?:ne|to|stejn)|\bnefunguje\b|\bnepomohlo\b|\bstejna chyba\b"),
+}
+_STILL_MAX_WORDS = 12
+_STILL_FILLER = {
+    "it", "this", "that", "the", "and", "but", "yet", "again", "now", "sorry", "unfortunately", "nope", "same", "works",
+    "work", "working", "error", "problem", "message", "thing", "tried", "did", "done", "all", "everything", "what",
+    "now?", "help", "fix", "fixed", "your", "steps", "step", "advice", "hmm", "well", "though", "bot", "mailmedic",
+    "leider", "aber", "das", "hat", "habe", "alles", "versucht", "gemacht", "und", "trotzdem", "fehler",
+    "jetzt", "mit", "dem", "den", "die", "der", "malheureusement", "mais", "j'ai", "tout", "essaye", "fait", "avec",
+    "erreur", "probleme", "encore", "meme", "toujours", "lamentablemente", "pero", "todo", "hecho", "probado",
+    "sigue", "igual", "problema", "todavia", "bohuzel", "ale", "jsem", "vsechno", "zkusil", "zkusila",
+    "udelal", "udelala", "chyba", "stejne", "funguje", "fungovat", "funcionar", "fonctionner", "marcher", "geht",
+    "klappt", "funktioniert", "funciona", "pas", "nada", "nic", "porad", "stale", "furt", "jeste",
+}
+_STATUS = re.compile(r"(?<![\d.])[245]\.\d{1,3}\.\d{1,3}(?!\d)|(?<![\w.])[45]\d\d(?![\w.])|0x[0-9a-f]{6,}", re.IGNORECASE)
+
+
+def _still_failing(text: str) -> Command | None:
+    """A short "still doesn't work" without a new error in it."""
+    if len(text.split()) > _STILL_MAX_WORDS or _STATUS.search(text) or "\n" in text.strip():
+        return None
+    folded = fold(text)
+    found = [code for code, pattern in _STILL.items() if pattern.search(folded)]
+    if not found:
+        return None
+    rest = folded
+    for pattern in _STILL.values():
+        rest = pattern.sub(" ", rest)
+    # "the webmail doesn't work" names a problem of its own; "sorry, it still doesn't work" none
+    if any(len(w) >= 3 and w not in _STILL_FILLER for w in re.findall(r"[a-z']+", rest)):
+        return None
+    return Command("still", language=found[0] if found[0] != "en" or len(found) == 1 else found[1])
+
+
 def _small_talk(text: str) -> Command | None:
     """A thank-you ("díky moc, funguje to") or a greeting ("hi", "dobrý den") and nothing else."""
     found = [fold(w).strip(",.!?:;)(-") for w in text.split()]
@@ -182,7 +228,7 @@ def parse_command(text: str) -> Command | None:
     head, _, rest = stripped.partition(" ")
     word = fold(head).rstrip(":,.!?")
     only_filler = all(fold(w).strip(",.!?") in _FILLER for w in rest.split())
-    small = _small_talk(stripped)
+    small = _small_talk(stripped) or _still_failing(stripped)
     if small is not None:
         return small
     if word in _HELP and only_filler:

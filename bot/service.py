@@ -36,6 +36,7 @@ FeedbackHook = Callable[[Feedback], None]
 
 _ADDRESS = re.compile(r"<\s*([^<>@\s]+@[^<>\s]+?)(\s*)>|([\w.+-]+@(?:[\w-]+\.)+[a-z]{2,})", re.IGNORECASE)
 _HOSTNAME = re.compile(r"\b((?:[a-z0-9-]+\.)+[a-z]{2,24})\b", re.IGNORECASE)
+_FOLLOW_UP_SECONDS = 3600.0  # "still doesn't work" refers to an answer of the last hour
 _MAIL_PORT = re.compile(r"\b(25|465|587|110|995|143|993)\b")
 _NOT_HOSTS = re.compile(r"\.(?:txt|log|php|py|html?|exe|zip|pdf|png|jpe?g)$", re.IGNORECASE)
 
@@ -246,6 +247,11 @@ class SupportBot:
         if cleaned.problem is not None:
             return self.composer.message("error", self._hint_language(inbound), f"input.{cleaned.problem}")
         command = parse_command(cleaned.text)
+        if command is not None and command.name == "still":
+            follow_up = self._follow_up(command, inbound, cleaned.text)
+            if follow_up is not None:
+                return follow_up
+            command = None  # nothing to follow up on: "doesn't work" is a question like any other
         if command is not None:
             return await self._command(command, inbound)
         thread = self.store.thread_language(inbound.platform, inbound.thread) if inbound.thread else None
@@ -272,14 +278,34 @@ class SupportBot:
                     reply = self.composer.with_findings(reply, outcome.findings)
         return reply
 
-    async def _command(self, command: Command, inbound: Inbound) -> Reply:
+    def _follow_up(self, command: Command, inbound: Inbound, text: str) -> Reply | None:
+        """The reply to "it still doesn't work" after an answer in the last hour, or None.
+
+        It names the answer that did not help and asks for what would: the error as it reads
+        now, or a person. None when there was no recent answer, or when the message names a
+        problem of its own ("the webmail doesn't work" after an answer about SMTP).
+        """
+        last = self.store.last_interaction(inbound.platform, inbound.user, _FOLLOW_UP_SECONDS)
+        if last is None or last[0] != "answer" or last[1] is None:
+            return None
+        own = self.matcher.match(text)
+        if own.outcome == "answer" and own.entry_id != last[1]:
+            return None
+        language = self._command_language(command, inbound)
+        title = self.knowledge.render(last[1], language).title
+        return self.composer.message("info", language, "still.reply", title=title)
+
+    def _command_language(self, command: Command, inbound: Inbound) -> str:
         explicit = self.store.user_language(inbound.platform, inbound.user)
         thread = self.store.thread_language(inbound.platform, inbound.thread) if inbound.thread else None
         # "human" and "check" are everybody's words: in a French thread they ask in French
         weak = command.language in (None, "en")
-        language = (
+        return (
             explicit or (thread if weak and thread in LANGUAGES else None) or command.language or self._hint_language(inbound)
         )
+
+    async def _command(self, command: Command, inbound: Inbound) -> Reply:
+        language = self._command_language(command, inbound)
         if command.name == "help":
             return self.composer.message("help", language, "help")
         if command.name == "thanks":

@@ -96,6 +96,11 @@ class Store(Protocol):
         text: str,
     ) -> None: ...
 
+    def last_interaction(self, platform: str, user: str, within_seconds: float) -> tuple[str, str | None] | None:
+        """``(outcome, entry_id)`` of the person's latest handled message in the last
+        ``within_seconds``, or None."""
+        ...
+
     def ping(self) -> bool:
         """True when the store can be written to."""
         ...
@@ -357,6 +362,13 @@ class SqlStore:
         result: dict[str, Any] = json.loads(value)
         return result
 
+    def last_interaction(self, platform: str, user: str, within_seconds: float) -> tuple[str, str | None] | None:
+        rows = self.query(self._sql.last_interaction, platform, user, self._clock() - within_seconds)
+        if not rows:
+            return None
+        outcome, entry_id = rows[0]
+        return str(outcome), (str(entry_id) if entry_id is not None else None)
+
     def interactions_between(self, since: float, until: float) -> list[InteractionRow]:
         rows = self.query(self._sql.interactions_between, float(since), float(until))
         return [InteractionRow.from_sql(r) for r in rows]
@@ -569,6 +581,14 @@ class MemoryStore:
         if stored is None:
             return None
         return {key: value for key, value in stored.items() if key not in ("text", "at")}
+
+    def last_interaction(self, platform: str, user: str, within_seconds: float) -> tuple[str, str | None] | None:
+        since = self._clock() - within_seconds
+        with self._lock:
+            for i in reversed(self.interactions):
+                if i["platform"] == platform and i["user"] == user and i["at"] >= since:
+                    return str(i["outcome"]), i["entry_id"]
+        return None
 
     def interactions_between(self, since: float, until: float) -> list[InteractionRow]:
         with self._lock:

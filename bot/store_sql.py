@@ -76,6 +76,11 @@ class Statements:
         "SELECT at, platform, language, outcome, entry_id, confidence, text FROM interaction "
         "WHERE at>=? AND at<? ORDER BY at, id"
     )
+    # what the bot last told a person: a "still not working" follows up on it
+    last_interaction: str = (
+        'SELECT outcome, entry_id FROM interaction WHERE platform=? AND "user"=? AND at>=? '
+        "ORDER BY at DESC, id DESC LIMIT 1"
+    )
     # the message a vote was about: the latest interaction of the same person on the same
     # platform with the same entry (NULL matching NULL), at or before the vote
     feedback_between: str = (

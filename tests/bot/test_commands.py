@@ -97,3 +97,33 @@ def test_a_greeting_or_a_thank_you_alone_is_small_talk(text: str, name: str, lan
 )
 def test_small_talk_in_front_of_a_problem_leaves_the_problem(text: str) -> None:
     assert parse_command(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("it still doesn't work", "en"),
+        ("sorry, still the same error", "en"),
+        ("Es geht immer noch nicht", "de"),
+        ("ça ne marche toujours pas", "fr"),
+        ("sigue sin funcionar", "es"),
+        ("pořád to nefunguje", "cs"),
+    ],
+)
+def test_still_not_working_is_a_follow_up(text: str, language: str) -> None:
+    command = parse_command(text)
+    assert command is not None and (command.name, command.language) == ("still", language)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the webmail doesn't work",  # a problem of its own
+        "Outlook still does not send",
+        "still getting 550 5.1.1 user unknown",  # a new error to read
+        "it still doesn't work, what port do I need for IMAP with SSL on the iPhone?",  # too long for a follow-up
+    ],
+)
+def test_a_new_problem_is_no_follow_up(text: str) -> None:
+    command = parse_command(text)
+    assert command is None or command.name != "still"

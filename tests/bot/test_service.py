@@ -303,3 +303,19 @@ async def test_lone_surrogates_are_scrubbed_not_fatal(knowledge: Knowledge, tmp_
 )
 async def test_two_words_of_one_language_decide_it(bot: SupportBot, text: str, language: str) -> None:
     assert (await bot.handle(Inbound(text=text))).language == language
+
+
+async def test_still_not_working_follows_up_on_the_last_answer(bot: SupportBot) -> None:
+    answer = await bot.handle(Inbound(text="552 5.2.2 Mailbox full", user="u9"))
+    assert answer.entry_id == "recipient-mailbox-full"
+    follow_up = await bot.handle(Inbound(text="pořád to nefunguje", user="u9"))
+    assert follow_up.kind == "info" and follow_up.language == "cs"
+    assert bot.knowledge.render("recipient-mailbox-full", "cs").title in follow_up.text
+    # a problem of its own after the answer is answered, not followed up
+    other = await bot.handle(Inbound(text="Relay access denied, still", user="u9"))
+    assert other.entry_id == "relay-denied"
+
+
+async def test_still_not_working_without_an_answer_before_is_a_message_like_any_other(bot: SupportBot) -> None:
+    reply = await bot.handle(Inbound(text="it still doesn't work", user="u10"))
+    assert reply.kind in ("suggest", "unknown")

@@ -380,3 +380,20 @@ def test_a_vote_carries_the_message_it_was_about(store_and_clock: tuple[Store, _
 
     assert [v.text for v in votes] == ["new relay question", None]
     assert votes[0].helpful is False and votes[0].entry_id == "relay-denied"
+
+
+def test_the_last_interaction_of_a_person_within_a_time(store_and_clock: tuple[Store, _Clock]) -> None:
+    store, clock = store_and_clock
+    assert store.last_interaction("slack", "U1", 3600) is None
+    store.record_interaction(
+        platform="slack", user="U1", language="en", outcome="answer", entry_id="relay-denied", confidence=0.9, text="a"
+    )
+    clock.now += 10
+    store.record_interaction(
+        platform="slack", user="U2", language="en", outcome="unknown", entry_id=None, confidence=0.1, text="b"
+    )
+    assert store.last_interaction("slack", "U1", 3600) == ("answer", "relay-denied")
+    assert store.last_interaction("slack", "U2", 3600) == ("unknown", None)
+    assert store.last_interaction("discord", "U1", 3600) is None
+    clock.now += 3600
+    assert store.last_interaction("slack", "U1", 3600) is None  # an hour later it is no context any more
