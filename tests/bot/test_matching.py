@@ -496,6 +496,15 @@ def test_greylisting_is_no_flood_of_connections(matcher: Matcher, text: str) -> 
     assert matcher.match("421 4.7.0 Too many connections from your IP, try again later").entry_id == "too-many-connections"
 
 
+def test_a_policy_that_is_not_named_is_no_known_cause(matcher: Matcher) -> None:
+    # "Policy violation" alone could be content, a compliance rule or authentication
+    bare = ("<bob@client.example>: host mx.client.example[198.51.100.4] said: 554 5.7.1 <bob@client.example>: "
+            "Recipient address rejected: Policy violation (in reply to RCPT TO command)")
+    assert matcher.match(bare).outcome != "answer"
+    named = matcher.match("550 5.7.1 SPF policy violation. Host 203.0.113.9 is not allowed to send mail as ann@shop.example.")
+    assert (named.outcome, named.entry_id) == ("answer", "spf-dmarc-failed")
+
+
 @pytest.mark.parametrize(
     "text",
     [
