@@ -39,6 +39,13 @@ _URL = re.compile(r"\b(?:https?|ftp)://([\w.-]{1,253})\S*", re.IGNORECASE)
 _URL_NOISE = frozenset({"www", "com", "net", "org", "co", "jp", "de", "fr", "es", "cz", "uk", "io", "info", "eu"})
 _IPV4 = re.compile(r"\[?\b(?:\d{1,3}\.){3}\d{1,3}\b\]?(?::\d+)?")
 _IPV6 = re.compile(r"\[?(?:ipv6:)?\b(?:[0-9a-f]{1,4}:){2,7}[0-9a-f]{0,4}\b\]?", re.IGNORECASE)
+# Exchange's diagnostic codes ("SMTPSEND.DNS.NonExistentDomain", "QUEUE.Expired"): an upper-case
+# component, then labels of which one is CamelCase or capitalised; a host name is neither
+_COMPONENT = re.compile(
+    r"\b[A-Z][A-Z0-9]{2,}(?:[.:][A-Za-z0-9]+)*[.:](?:[A-Z][a-z]+[A-Za-z0-9]*|[a-z]+[A-Z][A-Za-z0-9]*)"
+    r"(?:[.:][A-Za-z0-9]+)*\b"
+)
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _HOST = re.compile(r"\b((?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{1,24})\b\.?", re.IGNORECASE)
 _ENHANCED = re.compile(r"(?<![\d.])#?([245])\.(\d{1,3})\.(\d{1,3})(?![\d]|\.\d)")
 _BASIC = re.compile(r"(?<![\w.#-])([45]\d\d)(?=[\s\-:,;)\]]|$)(?!\s*(?:mb|kb|gb|mo|ko|go|bytes?)\b)", re.IGNORECASE)
@@ -213,6 +220,16 @@ def _url_token(match: re.Match[str]) -> str:
     return " url " + " ".join(label for label in names if label.isalpha()) + " "
 
 
+def _component_words(match: re.Match[str]) -> str:
+    """"RESOLVER.ADR.RecipNotFound" -> "Recip Not Found": the words of an Exchange diagnostic code.
+
+    Its upper-case components (RESOLVER.ADR, SMTPSEND.DNS, STOREDRV) name the part of the
+    server that failed, whatever the failure: only the words after them say what it was.
+    """
+    labels = [label for label in re.split(r"[.:]", match.group(0)) if not label.isupper()]
+    return " " + " ".join(_CAMEL.sub(" ", label) for label in labels) + " "
+
+
 def mask(text: str) -> str:
     """Fold ``text`` and replace its variable parts with placeholders.
 
@@ -222,6 +239,8 @@ def mask(text: str) -> str:
     "host" stays a word of its own ("Host unknown"); IPs ``ip``; queue ids, dates and other
     numbers disappear.
     """
+    if "." in text:
+        text = _COMPONENT.sub(_component_words, text)  # before folding: its capitals tell it from a host
     text = _TOO_LONG.sub(" ", fold(text))
     text = _URL.sub(_url_token, text)
     text = _SPACED_ADDRESS.sub(" addr spacedaddr ", text)

@@ -25,6 +25,18 @@ def test_an_undefined_enhanced_status_says_no_more_than_its_reply_code() -> None
     assert "zc2x0x0" in tokens("250 2.0.0 Ok: queued")  # a success still says so
 
 
+def test_an_exchange_diagnostic_code_is_words_not_a_host() -> None:
+    # "SMTPSEND.DNS.NonExistentDomain" looks like a host name; its words are the evidence
+    assert tokens("554 5.4.4 SMTPSEND.DNS.NonExistentDomain") == ["zc554", "zc5x4x4", "non", "existe", "domain"]
+    assert tokens("RESOLVER.ADR.RecipNotFound; not found") == ["recip", "not", "found", "not", "found"]
+    assert tokens("STOREDRV.Deliver.Exception:QuotaExceededException.MapiExceptionShutoffQuotaExceeded")[:5] == [
+        "delive", "except", "quota", "exceed", "except"
+    ]
+    # host names, even in capitals, stay hosts
+    assert tokens("host MX1.EXAMPLE.COM said") == ["host", "mx", "zhost", "said"]
+    assert tokens("smtp.Example.org") == ["smtp", "zhost"]
+
+
 def test_a_mail_programs_error_number_is_a_code_not_a_queue_id() -> None:
     # "0x800CCC0E" looks like a queue id, but it names one failure, as a status code does
     assert "zc0x_800ccc0e" in tokens("Outlook error 0x800CCC0E")
