@@ -539,6 +539,10 @@ def test_a_disabled_account_is_not_a_full_mailbox(matcher: Matcher, text: str) -
          "remote-smtp-unreachable"),
         ("did not reach the following recipient(s):\nann@shop.example on Thu, 11 Jul 2002 16:54:54 -0300\n"
          "    The recipient name is not recognized", "remote-user-unknown"),
+        # OpenSMTPD's, qmail's and a French Domino's wordings
+        ("Delivery to <ann@shop.example> failed: No MX found for domain shop.example", "remote-domain-not-found"),
+        ("<ann@shop.example>:\nConnected to 198.51.100.7 but sender was rejected.", "sender-blacklisted"),
+        ("ann@shop.example non répertorié dans l'annuaire Domino", "remote-user-unknown"),
         # Exim gives up on a full mailbox in the same words as on a server it never reached
         ("The following address(es) failed:\n\n  ann@shop.example\n    mailbox is full (MTA-imposed quota exceeded"
          " while writing to file /var/vmail/shop.example/ann/Maildir/new): retry timeout exceeded", "recipient-mailbox-full"),
