@@ -239,9 +239,9 @@ def mask(text: str) -> str:
     "host" stays a word of its own ("Host unknown"); IPs ``ip``; queue ids, dates and other
     numbers disappear.
     """
-    if "." in text:
-        text = _COMPONENT.sub(_component_words, text)  # before folding: its capitals tell it from a host
-    text = _TOO_LONG.sub(" ", fold(text))
+    text = _TOO_LONG.sub(" ", text)
+    # before folding: its capitals tell an Exchange code from a host name
+    text = fold(_tokenwise(_COMPONENT, _component_words, text, needs="."))
     text = _URL.sub(_url_token, text)
     text = _SPACED_ADDRESS.sub(" addr spacedaddr ", text)
     text = _tokenwise(_EMAIL, " addr ", text, needs="@")

@@ -33,6 +33,7 @@ CASES = {
     "<a@b x5000": "<a@b " * 5_000,
     "[1.2.3.4] x2000": "[1.2.3.4] " * 2_000,
     "::: x7000": "a:b:" * 5_000,
+    "AAA. x5000": "AAA." * 5_000,  # an Exchange diagnostic code's shape that never ends
 }
 
 

@@ -63,7 +63,10 @@ def test_own_words_drop_the_paste() -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["a." * 10_000, "a" * 20_000, "1." * 10_000, "a-" * 10_000, "a1b2" * 5_000, "'x" * 10_000, "ab.cd" * 4_000],
+    [
+        "a." * 10_000, "a" * 20_000, "1." * 10_000, "a-" * 10_000, "a1b2" * 5_000, "'x" * 10_000, "ab.cd" * 4_000,
+        "AAA." * 5_000, "AAA.aaa." * 2_500,  # an Exchange code's shape, without its CamelCase end
+    ],
 )
 def test_no_paste_makes_the_patterns_backtrack(text: str) -> None:
     # a correctness guard, not a benchmark: the quadratic versions took seconds on these
