@@ -539,6 +539,9 @@ def test_a_disabled_account_is_not_a_full_mailbox(matcher: Matcher, text: str) -
          "remote-smtp-unreachable"),
         ("did not reach the following recipient(s):\nann@shop.example on Thu, 11 Jul 2002 16:54:54 -0300\n"
          "    The recipient name is not recognized", "remote-user-unknown"),
+        # AT&T's name for its DNS blocklist
+        ("<ann@att.example>: host mailrelay.att.example[192.0.2.75] said: 521-203.0.113.9 blocked by sbc:blacklist."
+         "mailrelay.att.example. 521 DNSRBL: Blocked for abuse. (in reply to MAIL FROM command)", "sender-ip-blocklisted"),
         # OpenSMTPD's, qmail's and a French Domino's wordings
         ("Delivery to <ann@shop.example> failed: No MX found for domain shop.example", "remote-domain-not-found"),
         ("<ann@shop.example>:\nConnected to 198.51.100.7 but sender was rejected.", "sender-blacklisted"),
