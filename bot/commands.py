@@ -155,12 +155,13 @@ def _targets(rest: str) -> CheckCommand | None:
 _STILL = {
     "en": re.compile(r"\bstill\b|\b(?:doesn'?t|does not|didn'?t|did not|won'?t) (?:work|help|fix)|\bnot working\b|"
                      r"\bsame (?:error|problem|message|thing)\b|\bno luck\b"),
-    "de": re.compile(r"\bimmer noch\b|\bnoch immer\b|\b(?:geht|funktioniert|klappt)(?: es| das)?(?: immer noch| leider)? nicht\b|"
+    "de": re.compile(r"\bimmer noch\b|\bnoch immer\b|"
+                     r"\b(?:geht|funktioniert|klappt)(?: es| das)?(?: immer noch| leider)? nicht\b|"
                      r"\bnicht geholfen\b|\bgleiche[nr]? (?:fehler|problem)\b"),
     "fr": re.compile(r"\btoujours (?:pas|le meme|la meme|rien)\b|\bne (?:marche|fonctionne) (?:toujours )?pas\b|"
                      r"\bmarche (?:toujours )?pas\b|\bn'a pas (?:aide|marche|fonctionne)\b|\bmeme (?:erreur|probleme)\b"),
-    "es": re.compile(r"\bsigue (?:sin|igual|fallando|dando|el mismo|la misma)\b|\btodavia no\b|\bno (?:funciona|ha funcionado|ha servido|sirvio)\b|"
-                     r"\bmismo (?:error|problema)\b"),
+    "es": re.compile(r"\bsigue (?:sin|igual|fallando|dando|el mismo|la misma)\b|\btodavia no\b|"
+                     r"\bno (?:funciona|ha funcionado|ha servido|sirvio)\b|\bmismo (?:error|problema)\b"),
     "cs": re.compile(r"\b(?:porad|stale|furt|jeste) (?:ne|to|stejn)|\bnefunguje\b|\bnepomohlo\b|\bstejna chyba\b"),
 }
 _STILL_MAX_WORDS = 12
@@ -192,7 +193,9 @@ def _still_failing(text: str) -> Command | None:
     # "the webmail doesn't work" names a problem of its own; "sorry, it still doesn't work" none
     if any(len(w) >= 3 and w not in _STILL_FILLER for w in re.findall(r"[a-z']+", rest)):
         return None
-    return Command("still", language=found[0] if found[0] != "en" or len(found) == 1 else found[1])
+    # "still" is everybody's word: another language's phrase beside it tells the language
+    others = [code for code in found if code != "en"]
+    return Command("still", language=others[0] if others else "en")
 
 
 def _small_talk(text: str) -> Command | None:
