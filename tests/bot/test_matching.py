@@ -197,19 +197,19 @@ def test_not_reachable_is_unreachable(matcher: Matcher, text: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "text",
+    ("text", "entry_id"),
     [
-        "my ISP blocks outgoing port 25, what now?",
-        "Free bloque le port 25, je fais comment pour envoyer ?",
-        # the mail program cannot reach our outgoing server: the usual cause is a blocked port 25
-        "Thunderbird: The message could not be sent because the connection to Outgoing server (SMTP) "
-        "smtp.firma.example timed out. Try again.",
+        ("my ISP blocks outgoing port 25, what now?", "smtp-auth"),
+        ("Free bloque le port 25, je fais comment pour envoyer ?", "smtp-auth"),
+        # the mail program cannot reach our outgoing server: its name, port 587 and SSL setting
+        ("Thunderbird: The message could not be sent because the connection to Outgoing server (SMTP) "
+         "smtp.firma.example timed out. Try again.", "smtp-settings"),
     ],
 )
-def test_a_blocked_port_25_is_the_submission_port_not_a_blocklist(matcher: Matcher, text: str) -> None:
+def test_a_blocked_port_25_is_the_submission_port_not_a_blocklist(matcher: Matcher, text: str, entry_id: str) -> None:
     # "blocked" is the word of every blocklist rejection; here the person's network blocks a port
     found = matcher.match(text)
-    assert (found.outcome, found.entry_id) == ("answer", "smtp-auth")
+    assert (found.outcome, found.entry_id) == ("answer", entry_id)
 
 
 @pytest.mark.parametrize(
@@ -271,7 +271,7 @@ def test_a_refused_pop_or_imap_login_is_the_login_format_not_smtp(matcher: Match
 @pytest.mark.parametrize(
     ("text", "entry_id"),
     [
-        ("Outlook error 0x800CCC0E", "smtp-auth"),
+        ("Outlook error 0x800CCC0E", "smtp-settings"),
         ("outlook keeps giving me 0x800CCC92", "login-format"),
         ("Thunderbird says: SSL received a record that exceeded the maximum permissible length", "ssl-tls-options"),
         ("Thunderbird: Login to server mail.firma.de with username info@firma.de failed.", "login-format"),
