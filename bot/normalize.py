@@ -18,6 +18,7 @@ __all__ = [
     "Cleaned",
     "clean_input",
     "error_line",
+    "is_diagnostic_code",
     "fold",
     "mask",
     "own_words",
@@ -228,6 +229,11 @@ def _component_words(match: re.Match[str]) -> str:
     """
     labels = [label for label in re.split(r"[.:]", match.group(0)) if not label.isupper()]
     return " " + " ".join(_CAMEL.sub(" ", label) for label in labels) + " "
+
+
+def is_diagnostic_code(name: str) -> bool:
+    """True for an Exchange diagnostic code ("SMTPSEND.DNS.NonExistentDomain"), which looks like a host name."""
+    return _COMPONENT.fullmatch(name) is not None
 
 
 def mask(text: str) -> str:

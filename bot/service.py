@@ -22,7 +22,7 @@ from .knowledge import Knowledge, load_knowledge
 from .language import choose_language, locale_language
 from .matching import Match, Matcher
 from .models import LANGUAGES, CheckCommand, CheckOutcome, Feedback, Inbound, Reply, Ticket, Triage
-from .normalize import MAX_CHARS, clean_input, error_line, scrub
+from .normalize import MAX_CHARS, clean_input, error_line, is_diagnostic_code, scrub
 from .store import MemoryStore, Store
 from .triage import Triager
 
@@ -378,7 +378,7 @@ class SupportBot:
             start = found.start()
             if start > 0 and text[start - 1] == "@":
                 continue
-            if not _NOT_HOSTS.search(name):
+            if not _NOT_HOSTS.search(name) and not is_diagnostic_code(name):
                 return name
         return None
 

@@ -319,3 +319,11 @@ async def test_still_not_working_follows_up_on_the_last_answer(bot: SupportBot) 
 async def test_still_not_working_without_an_answer_before_is_a_message_like_any_other(bot: SupportBot) -> None:
     reply = await bot.handle(Inbound(text="it still doesn't work", user="u10"))
     assert reply.kind in ("suggest", "unknown")
+
+
+async def test_an_exchange_code_is_not_offered_as_a_domain_to_check(bot: SupportBot) -> None:
+    reply = await bot.handle(Inbound(text="#554 5.4.4 SMTPSEND.DNS.NonExistentDomain ##"))
+    assert reply.entry_id == "remote-domain-not-found"
+    assert reply.offer_check is None or "SMTPSEND" not in reply.offer_check
+    named = await bot.handle(Inbound(text="550 5.4.4 SMTPSEND.DNS.NonExistentDomain; nonexistent domain shop.example"))
+    assert named.offer_check == "check mx shop.example"
