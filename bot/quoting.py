@@ -52,7 +52,7 @@ def quote_error(text: str, signatures: tuple[str, ...]) -> str | None:
     _, first, last, needle = max(
         (e - b, b, e, signature) for score, b, e, signature in found_spans if score >= top_score - _QUOTE_SLACK
     )
-    start, end = _trim(haystack, *_line(haystack, *_widen(haystack, first, last), bounds), needle)
+    start, end = _trim(haystack, *_line(haystack, *_widen(haystack, first, last), bounds, needle), needle)
     frame = _IN_REPLY.search(haystack, start, end)
     if frame is not None:
         end = frame.start()  # Postfix's "(in reply to RCPT TO command)" is the frame's
@@ -111,7 +111,7 @@ _IN_REPLY = re.compile(r"\s*\(?in\s+reply\s+to\s+(?:end\s+of\s+)?[a-z\s]*?comman
 _CONTINUED = 3  # wrapped lines (indented) that continue the error's line
 
 
-def _line(text: str, start: int, end: int, bounds: tuple[int, int]) -> tuple[int, int]:
+def _line(text: str, start: int, end: int, bounds: tuple[int, int], signature: str = "") -> tuple[int, int]:
     """Grow an alignment to the error's whole line, from its status code or opening quote.
 
     A signature matches a part of the error ("DMARC", "zen.spamhaus.org"); the quote is the
@@ -171,12 +171,32 @@ def _line(text: str, start: int, end: int, bounds: tuple[int, int]) -> tuple[int
     stop = _SENTENCE_CLOSE.search(text, max(start, end - 1), line_end)
     sentence_end = stop.end() if stop is not None else line_end
     fragment = len(re.findall(r"[^\W\d_]{2,}", text[start:end])) < _FRAGMENT_WORDS
+    if not fragment:
+        # a longer alignment that stops inside its sentence ("Die Nachricht konnte nach
+        # mehreren"): the rest of that sentence is the program's, unless it reads as the person's
+        tail = text[end:sentence_end]
+        if _ends_in_words(text, end) and not _persons_words(tail, signature) and sentence_end - start <= _SENTENCE_MAX:
+            return start, sentence_end
+        return start, end
     rest = text[sentence_start:start] + " " + text[end:sentence_end]
-    said = set(re.findall(r"[a-z']+", fold(rest)))
-    personal = "?" in rest or not_english(rest) or not _PERSON_WORDS.isdisjoint(said)
-    if not fragment or personal or sentence_end - sentence_start > _SENTENCE_MAX:
+    if _persons_words(rest, signature) or sentence_end - sentence_start > _SENTENCE_MAX:
         return start, end
     return sentence_start, sentence_end
+
+
+def _persons_words(part: str, signature: str) -> bool:
+    """True when ``part``, beside an aligned error, reads as the person's own words."""
+    said = set(re.findall(r"[a-z']+", fold(part)))
+    # another language's words are the person's, unless the program itself speaks it
+    # ("Ihre Nachricht konnte nicht zugestellt werden"): then its sentence is the error's
+    foreign = not_english(part) and not not_english(signature)
+    return "?" in part or foreign or not _PERSON_WORDS.isdisjoint(said)
+
+
+def _ends_in_words(text: str, end: int) -> bool:
+    """True when an alignment stops where a word follows: "... nach mehreren| Versuchen"."""
+    after = text[end : end + 2]
+    return after[:1] == " " and after[1:2].isalpha()
 
 
 _SENTENCE_BREAK = re.compile(r"[.!?:;](?=\s)\s*")

@@ -457,6 +457,12 @@ def test_ranked_confidences_never_rise_and_unknown_is_never_sure(matcher: Matche
         ("<a@shop.example>: host mx.shop.example[203.0.113.5] said: 552 5.2.2 Mailbox full (in reply to RCPT TO\n"
          "    command)",
          "552 5.2.2 Mailbox full"),
+        # a program's sentence in another language is quoted whole, not up to where its words stop matching
+        ("Die Nachricht konnte nach mehreren Versuchen nicht zugestellt werden.\n\n<ops@shop.example>: "
+         "451 4.4.1 Connection timed out",
+         "Die Nachricht konnte nach mehreren Versuchen nicht zugestellt werden."),
+        ("Delivery time expired: the message could not be delivered within the time limit set by the post office.",
+         "Delivery time expired: the message could not be delivered within the time limit set by the post office."),
     ],
 )
 def test_the_quote_stops_where_the_persons_words_begin(matcher: Matcher, text: str, quote: str) -> None:
