@@ -80,7 +80,7 @@ _SCAN = 20_000  # how far into a paste its lines, stage and notice are read
 _FRAME_SCAN = 2_000
 _FRAME_MIN_CHARS = 25  # "Status" or "The mail system" could be anybody's words; a longer frame line is not
 _FRAME_CUTOFF = 90.0
-_UNREADABLE = re.compile(r"[^\W\d_a-z]{2,}")  # letters that fold to no Latin letter
+_UNREADABLE = re.compile(r"[^\W\d_a-z\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]{2,}")  # letters no word is made of
 
 
 @dataclass(frozen=True, slots=True)

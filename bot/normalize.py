@@ -62,7 +62,9 @@ _NUMBER = re.compile(r"\b\d+\b")
 _DIGIT = re.compile(r"\d")
 # a size keeps its unit, and French units meet the others: "40mb", "40 MB" and "40 Mo" -> "mb"
 _SIZE = re.compile(r"\b\d+(?:[.,]\d+)?\s?(?:([kmgt])i?b|([kmg])o|([kmgt])bytes?)\b")
-WORD = re.compile(r"[a-z0-9_]+")
+# a run of Japanese kana or CJK ideographs is a word too: Japanese servers' templates
+# ("ディレクトリのリストにありません") recur verbatim, and a run no signature has is an unknown word
+WORD = re.compile(r"[a-z0-9_]+|[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]{2,}")
 _SERVICE_LABELS = frozenset({"smtp", "pop", "imap", "mail", "mx", "ssl", "ns", "webmail", "mta", "relay"})
 _STEM = 6
 
@@ -142,7 +144,7 @@ def clean_input(raw: str | bytes) -> Cleaned:
 
 
 # the combining diacritical marks' blocks: what NFKD splits off "á", "ř" or "ü"
-_COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
+_COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f\u3099\u309a]")
 
 
 def fold(text: str) -> str:

@@ -586,8 +586,11 @@ def test_other_servers_wordings_of_a_known_failure(matcher: Matcher, text: str, 
 
 def test_a_report_in_a_script_it_cannot_read_is_no_confident_match(matcher: Matcher) -> None:
     # only "Failure Reasons" is readable: the Japanese line is the cause, and unknown
-    japanese = "------- Failure Reasons  --------\nディレクトリのリストにありません\nbob@example.jp"
+    japanese = "------- Failure Reasons  --------\n宛先サーバーで不明なエラーが発生しました\nbob@example.jp"
     assert matcher.match(japanese).outcome != "answer"
+    # ... unless it is a template a signature holds: Notes' "not in the directory list"
+    notes = "------- Failure Reasons  --------\nディレクトリのリストにありません\nbob@example.jp"
+    assert (matcher.match(notes).outcome, matcher.match(notes).entry_id) == ("answer", "remote-user-unknown")
     # with the server's English reply next to the Japanese, the reply decides
     both = "送信先のメールボックスが一杯のため、送信できませんでした。\n552 5.2.2 <bob@example.jp>: Mailbox full"
     found = matcher.match(both)

@@ -37,6 +37,13 @@ def test_an_exchange_diagnostic_code_is_words_not_a_host() -> None:
     assert tokens("smtp.Example.org") == ["smtp", "zhost"]
 
 
+def test_a_run_of_japanese_is_one_word_whatever_its_voicing_marks() -> None:
+    # Japanese servers' templates recur verbatim: a run of kana or kanji is a word, and the
+    # decomposed voicing mark of "ディ" folds away as Latin accents do
+    assert tokens("ディレクトリのリストにありません") == tokens("ティレクトリのリストにありません") != []
+    assert "domino" in tokens("ユーザー bob は Domino ディレクトリには見つかりません")
+
+
 def test_a_mail_programs_error_number_is_a_code_not_a_queue_id() -> None:
     # "0x800CCC0E" looks like a queue id, but it names one failure, as a status code does
     assert "zc0x_800ccc0e" in tokens("Outlook error 0x800CCC0E")
