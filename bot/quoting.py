@@ -20,6 +20,7 @@ _SCAN = 20_000
 _QUOTE_CUTOFF = 72.0
 _QUOTE_MIN_CHARS = 40
 _QUOTE_SLACK = 8.0
+_WHOLE_SCORE = 90.0  # how closely a signature must match all of a short text to quote it whole
 
 
 def quote_error(text: str, signatures: tuple[str, ...]) -> str | None:
@@ -69,11 +70,14 @@ def _alignments(signatures: tuple[str, ...], part: str, offset: int) -> list[tup
     spans: list[tuple[float, int, int, str]] = []
     for signature in signatures:
         needle = signature.lower()
-        found = fuzz.partial_ratio_alignment(needle, folded, score_cutoff=_QUOTE_CUTOFF)
+        # a signature longer than the text counts only as a near-whole match (below): asking
+        # rapidfuzz for that score at once lets it stop early, and changes nothing found
+        cutoff = _WHOLE_SCORE if len(needle) > len(folded) else _QUOTE_CUTOFF
+        found = fuzz.partial_ratio_alignment(needle, folded, score_cutoff=cutoff)
         if found is None:
             continue
         span = found.dest_end - found.dest_start
-        whole_part = span >= 0.9 * len(folded.strip()) and span >= 15 and found.score >= 90
+        whole_part = span >= 0.9 * len(folded.strip()) and span >= 15 and found.score >= _WHOLE_SCORE
         if span < min(0.6 * len(needle), _QUOTE_MIN_CHARS) and not whole_part:
             continue
         if len(needle) > len(folded) and not whole_part:
