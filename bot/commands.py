@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from .models import LANGUAGES, CheckCommand
-from .normalize import fold
+from .normalize import fold, tokens
 
 __all__ = ["Command", "parse_command"]
 
@@ -168,7 +168,7 @@ _STILL_MAX_WORDS = 12
 _STILL_FILLER = {
     "it", "this", "that", "the", "and", "but", "yet", "again", "now", "sorry", "unfortunately", "nope", "same", "works",
     "work", "working", "error", "problem", "message", "thing", "tried", "did", "done", "all", "everything", "what",
-    "now?", "help", "fix", "fixed", "your", "steps", "step", "advice", "hmm", "well", "though", "bot", "mailmedic",
+    "help", "fix", "fixed", "your", "steps", "step", "advice", "hmm", "well", "though", "bot", "mailmedic",
     "leider", "aber", "das", "hat", "habe", "alles", "versucht", "gemacht", "und", "trotzdem", "fehler",
     "jetzt", "mit", "dem", "den", "die", "der", "malheureusement", "mais", "j'ai", "tout", "essaye", "fait", "avec",
     "erreur", "probleme", "encore", "meme", "toujours", "lamentablemente", "pero", "todo", "hecho", "probado",
@@ -176,13 +176,14 @@ _STILL_FILLER = {
     "udelal", "udelala", "chyba", "stejne", "funguje", "fungovat", "funcionar", "fonctionner", "marcher", "geht",
     "klappt", "funktioniert", "funciona", "pas", "nada", "nic", "porad", "stale", "furt", "jeste",
 }
-_STATUS = re.compile(r"(?<![\d.])[245]\.\d{1,3}\.\d{1,3}(?!\d)|(?<![\w.])[45]\d\d(?![\w.])|0x[0-9a-f]{6,}", re.IGNORECASE)
 
 
 def _still_failing(text: str) -> Command | None:
     """A short "still doesn't work" without a new error in it."""
-    if len(text.split()) > _STILL_MAX_WORDS or _STATUS.search(text) or "\n" in text.strip():
+    if len(text.split()) > _STILL_MAX_WORDS or "\n" in text.strip():
         return None
+    if any(token.startswith("zc") for token in tokens(text)):
+        return None  # a status code or a program's error number: a new error to read
     folded = fold(text)
     found = [code for code, pattern in _STILL.items() if pattern.search(folded)]
     if not found:

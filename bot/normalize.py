@@ -18,8 +18,8 @@ __all__ = [
     "Cleaned",
     "clean_input",
     "error_line",
-    "is_diagnostic_code",
     "fold",
+    "is_diagnostic_code",
     "mask",
     "own_words",
     "scrub",
@@ -405,7 +405,6 @@ _ERRORISH = re.compile(
 
 
 _HEAD_WORDS = 6  # "Thunderbird says", "my imap login fails": a short lead-in, not the error
-_OPENS_WITH_CODE = re.compile(r"\s*(?:[45]\d\d[\s\-:]|#?[245]\.\d{1,3}\.\d{1,3}\b)")
 
 
 def error_line(text: str) -> str | None:
@@ -439,7 +438,8 @@ def _error_part(line: str) -> str:
     head, colon, tail = line.partition(": ")
     # a short lead-in, or a longer one when what follows opens with a status code
     # ("Guten Tag, Kunden die uns schreiben bekommen: 550 5.1.1 User unknown")
-    lead_in = len(head.split()) <= _HEAD_WORDS or _OPENS_WITH_CODE.match(tail) is not None
+    opening = tail.lstrip()
+    lead_in = len(head.split()) <= _HEAD_WORDS or bool(_BASIC.match(opening) or _ENHANCED.match(opening))
     if colon and lead_in and not _says_error(head) and _says_error(tail):
         line = tail  # "my imap login fails: * NO [AUTHENTICATIONFAILED] ..."
         if line.endswith(")") and line.count(")") > line.count("("):

@@ -115,7 +115,7 @@ _IN_REPLY = re.compile(r"\s*\(?in\s+reply\s+to\s+(?:end\s+of\s+)?[a-z\s]*?comman
 _CONTINUED = 3  # wrapped lines (indented) that continue the error's line
 
 
-def _line(text: str, start: int, end: int, bounds: tuple[int, int], signature: str = "") -> tuple[int, int]:
+def _line(text: str, start: int, end: int, bounds: tuple[int, int], signature: str) -> tuple[int, int]:
     """Grow an alignment to the error's whole line, from its status code or opening quote.
 
     A signature matches a part of the error ("DMARC", "zen.spamhaus.org"); the quote is the
