@@ -480,7 +480,7 @@ def _stage(text: str) -> str | None:
 # what a report says of its message: a delay warning (checked first: "You'll be notified if
 # the delivery fails permanently" is a promise, not the failure) or the message returned for good
 _DELAY = re.compile(
-    r"action:\s*delayed|will[- ]retry|will be retried|warning (?:message )?only|\(delay\)|delivery (?:has been )?delayed|"
+    r"action:\s*delayed|will[- ]retry|will be retried|warning (?:message )?only|\(delay\)|(?:delivery|message) (?:has been )?delayed|"
     r"not (?:yet )?been delivered yet|has not yet been delivered|still trying|keep trying|temporary problem|"
     r"will try (?:again|to deliver)|delay(?:ed)? (?:notification|notice)|"
     # the same in the other four languages' reports (folded: no diacritics)
@@ -493,7 +493,7 @@ _DELAY = re.compile(
 _FAILURE = re.compile(
     r"action:\s*failed|permanent|fatal|given up|giving up|not going to try again|"
     r"(?:removed|deleted) from (?:the )?(?:mail )?queue|returned to sender|undeliverable|retry timeout exceeded|"
-    r"could not be delivered for \d|cannot send message (?:for|within) \d|"
+    r"could not be delivered for \d|cannot send message (?:for|within) \d|not (?:been )?delivered within \d|"
     r"unzustellbar|endgultig|nach mehreren versuchen|non distribuable|definitivement|apres plusieurs tentatives|"
     r"no se (?:ha )?podido entregar (?:despues|tras)|definitivamente|nedorucitelna|trvale|po nekolika pokusech",
     re.IGNORECASE,
