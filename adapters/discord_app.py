@@ -308,6 +308,11 @@ def to_embed(reply: Reply, *, ui: Ui | None = None) -> discord.Embed:
             fields.append((name, piece))
         if reply.quote:
             fields.append((_ui_or(ui, lang, "label.error", "Error"), _code(reply.quote, FIELD_VALUE)))
+        also = _ui_or(ui, lang, "label.others", "Also in this report")
+        for other in reply.others:
+            quote = _code(other.quote, FIELD_VALUE // 2)
+            fix = _clip(other.fix, FIELD_VALUE - len(quote) - 1)
+            fields.append((_clip(f"{also}: {other.title}", FIELD_NAME), quote + "\n" + fix))
         if reply.entry_id:
             footer.append(_ui_or(ui, lang, "discord.reply.entry", reply.entry_id, entry=reply.entry_id))
         percent = round(reply.confidence * 100)

@@ -394,6 +394,16 @@ def to_blocks(reply: Reply, ui: UiText | None = None) -> list[dict[str, Any]]:
                 head = f"*{_escape(label(key))}*\n"
                 body.append(_section(head + _cut(text, MAX_SECTION - len(head), note)))
                 covered.append(label(key) + ":")
+        if reply.others:
+            body.append(_section(f"*{_escape(label('label.others'))}*"))
+            covered.append(label("label.others") + ":")
+            for other in reply.others:
+                title = f"*{_cut(other.title, MAX_SECTION // 4, note)}*\n"
+                fix = f"\n*{_escape(label('label.fix'))}*\n"
+                quote = _code(other.quote, (MAX_SECTION - len(title) - len(fix)) // 2, note)
+                budget = MAX_SECTION - len(title) - len(quote) - len(fix)
+                body.append(_section(title + quote + fix + _cut(other.fix, budget, note)))
+                covered.extend([f"• {other.title}", f"{label('label.fix')}:"])
     elif reply.kind in ("suggest", "unknown"):
         intro = label("suggest.intro" if reply.kind == "suggest" else "unknown.intro")
         body.append(_section(_cut(intro, MAX_SECTION, note)))

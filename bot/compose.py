@@ -10,7 +10,7 @@ from dataclasses import replace
 
 from .knowledge import Knowledge
 from .matching import Match
-from .models import CheckOutcome, Finding, Reply, ReplyKind, Suggestion
+from .models import CheckOutcome, Finding, OtherProblem, Reply, ReplyKind, Suggestion
 
 __all__ = ["Composer"]
 
@@ -43,10 +43,19 @@ class Composer:
         quote: str | None,
         offer_check: str | None = None,
         notes: tuple[str, ...] = (),
+        others: tuple[tuple[str, float, str], ...] = (),
     ) -> Reply:
-        """The reply to a question or a paste, by the matcher's outcome."""
+        """The reply to a question or a paste, by the matcher's outcome.
+
+        ``others``: other recipients' problems in the same report (``Matcher.others``),
+        named after the answer.
+        """
         if match.outcome == "answer" and match.entry_id is not None:
             texts = self.knowledge.render(match.entry_id, language)
+            problems = []
+            for entry_id, confidence, line in others:
+                other = self.knowledge.render(entry_id, language)
+                problems.append(OtherProblem(entry_id, other.title, other.fix, line, confidence))
             reply = Reply(
                 kind="answer",
                 language=language,
@@ -58,6 +67,7 @@ class Composer:
                 fix=texts.fix,
                 quote=quote,
                 offer_check=offer_check,
+                others=tuple(problems),
             )
         elif match.outcome == "suggest":
             reply = Reply(
@@ -111,6 +121,11 @@ class Composer:
                 lines.append(f"{self.ui(lang, 'label.error')}{colon}{reply.quote}")
             lines.append(f"{self.ui(lang, 'label.cause')}{colon}{reply.cause}")
             lines.append(f"{self.ui(lang, 'label.fix')}{colon}{reply.fix}")
+            if reply.others:
+                lines.append(f"{self.ui(lang, 'label.others')}{colon.rstrip()}")
+                for other in reply.others:
+                    lines.append(f"• {other.title}{colon}{other.quote}")
+                    lines.append(f"  {self.ui(lang, 'label.fix')}{colon}{other.fix}")
         elif reply.kind == "suggest":
             lines.append(self.ui(lang, "suggest.intro"))
             lines.extend(f"• {s.title} [{s.entry_id}]" for s in reply.suggestions)

@@ -36,6 +36,7 @@ from .index import FUZZY_MIN_LEN, index_for, pairs
 from .knowledge import Knowledge
 from .normalize import fold, own_words, stem, words
 from .quoting import quotable, quote_error
+from .recipients import by_recipient
 
 __all__ = ["OUTSIDE", "Match", "Matcher", "Outcome", "calibrate"]
 
@@ -76,6 +77,9 @@ _WRONG_STAGE = 0.3  # an entry whose failure cannot be the reply to the command 
 _WRONG_NOTICE = 0.5  # an entry about a delay in a returned message's report, or the reverse
 _NOT_OURS = 0.5  # an entry about another provider's server, when ours refused
 _NOT_FROM_PROGRAM = 0.5  # an entry only a delivery report shows, for a mail program's own error (and the reverse)
+_OTHERS = 2  # other recipients' problems named next to the answer, at most
+_OTHER_LINES = 6  # lines about other recipients matched on their own, at most
+_OTHER_CONFIDENCE = 0.8  # ... and how sure each must be: a second answer is never a guess
 _SCAN = 20_000  # how far into a paste its lines, stage and notice are read
 _FRAME_SCAN = 2_000
 _FRAME_MIN_CHARS = 25  # "Status" or "The mail system" could be anybody's words; a longer frame line is not
@@ -116,6 +120,14 @@ class Matcher:
         self._stopwords = knowledge.lexicon.stopwords
         self._canonical = knowledge.lexicon.canonical
         self._signatures = tuple(quotable(knowledge.entry(entry_id).signatures) for entry_id in self._ids)
+        self._related = tuple(
+            frozenset(
+                {entry_id}
+                | {e for e in (knowledge.entry(entry_id).on_failure, knowledge.entry(entry_id).on_provider) if e}
+                | {e.id for e in knowledge.entries if entry_id in (e.on_failure, e.on_provider)}
+            )
+            for entry_id in self._ids
+        )
         self._questions = {i for i, entry_id in enumerate(self._ids) if knowledge.entry(entry_id).kind == "question"}
         self._stages = tuple(frozenset(knowledge.entry(entry_id).stages) for entry_id in self._ids)
         self._notices = tuple(knowledge.entry(entry_id).notice for entry_id in self._ids)
@@ -408,6 +420,46 @@ class Matcher:
         if index in self._questions:
             return None  # a settings question's signatures are client labels, not an error to quote
         return quote_error(text, self._signatures[index])
+
+    def others(self, text: str, entry_id: str, quote: str | None) -> tuple[tuple[str, float, str], ...]:
+        """Other recipients' problems in a report whose answer is ``entry_id`` (quoted as ``quote``).
+
+        A report for a message to several people may give each its own reason ("user
+        unknown" for one, "mailbox full" for another). Each line about another recipient
+        than the quoted one is matched alone; a sure answer that is neither ``entry_id`` nor
+        an entry that explains the same failure (``on_failure``, ``on_provider``) is one.
+
+        Returns:
+            ``(entry id, confidence, error line)``, at most a few, in the report's order.
+        """
+        if not quote or not self._is_report(text):
+            return ()
+        lines = by_recipient(_segments(text))
+        head = " ".join(quote.split())[:40]
+        main = next((rcpt for line, rcpt, _ in lines if head in " ".join(line.split())), None)
+        if main is None:
+            return ()  # whose error the answer quotes is unknown: nothing to tell apart
+        related = self._related[self._ids.index(entry_id)]
+        found: dict[str, tuple[float, str]] = {}
+        tried = 0
+        for line, rcpt, names in lines:
+            if rcpt is None or rcpt == main or tried >= _OTHER_LINES or len(found) >= _OTHERS:
+                continue
+            if not names and not any(word.startswith("zc") and not word.startswith("zc0x_") for word in words(line)):
+                continue  # neither names the recipient nor gives a status: a note, not a reason
+            tried += 1
+            match = self.match(line)
+            other = match.entry_id
+            if (
+                match.outcome == "answer"
+                and other is not None
+                and match.confidence >= _OTHER_CONFIDENCE
+                and other not in related
+                and other not in found
+                and self._ids.index(other) not in self._questions
+            ):
+                found[other] = (match.confidence, self.quote(line, other) or line)
+        return tuple((other, confidence, line) for other, (confidence, line) in found.items())
 
     def match(self, text: str) -> Match:
         """Score ``text`` and decide.

@@ -127,6 +127,24 @@ class Suggestion:
 
 
 @dataclass(frozen=True, slots=True)
+class OtherProblem:
+    """Another recipient's problem in the same delivery report, next to the answer.
+
+    Attributes:
+        entry_id: the entry that explains it.
+        title, fix: that entry's localised texts.
+        quote: its error line in the paste, verbatim.
+        confidence: 0..1, how sure that line's match is.
+    """
+
+    entry_id: str
+    title: str
+    fix: str
+    quote: str
+    confidence: float
+
+
+@dataclass(frozen=True, slots=True)
 class Finding:
     """One result of a DNS or port check, already localised for the reply.
 
@@ -167,6 +185,7 @@ class Reply:
         findings: check results, localised.
         offer_check: a command the user could send to check the cause (``check example.com``).
         needs_human: True when a person should take over.
+        others: other recipients' problems in the same report, for ``answer``.
     """
 
     kind: ReplyKind
@@ -182,6 +201,7 @@ class Reply:
     findings: tuple[Finding, ...] = ()
     offer_check: str | None = None
     needs_human: bool = False
+    others: tuple[OtherProblem, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         """The reply as JSON-ready data (the CLI and webhook contract)."""
@@ -190,6 +210,10 @@ class Reply:
         data["suggestions"] = [s.entry_id for s in self.suggestions]
         data["suggestion_details"] = [asdict(s) for s in self.suggestions]
         data["findings"] = [asdict(f) for f in self.findings]
+        data["others"] = [
+            {"entry": o.entry_id, "title": o.title, "fix": o.fix, "quote": o.quote, "confidence": round(o.confidence, 3)}
+            for o in self.others
+        ]
         data["confidence"] = round(self.confidence, 3)
         return data
 
@@ -252,6 +276,8 @@ class Triage:
         needs_human: True when an agent must look before replying.
         reply: a suggested reply in the customer's language.
         suggestions: the closest entries when unsure.
+        others: entries of other recipients' problems in the same report (see
+            :class:`OtherProblem`); the suggested reply covers them too.
     """
 
     id: str
@@ -263,6 +289,7 @@ class Triage:
     needs_human: bool
     reply: str
     suggestions: tuple[str, ...] = ()
+    others: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -275,6 +302,7 @@ class Triage:
             "needs_human": self.needs_human,
             "reply": self.reply,
             "suggestions": list(self.suggestions),
+            "others": list(self.others),
         }
 
 

@@ -188,9 +188,12 @@ class SupportBot:
                 needs_human=True,
                 reply=self._letter(language, None),
             )
-        match, _, language, _ = self._read(cleaned.text, locale=ticket.locale)
+        match, quote, language, _ = self._read(cleaned.text, locale=ticket.locale)
         category, priority, needs_human = self.triager.decide(match, cleaned.text)
         answered = match.outcome == "answer"
+        others: tuple[str, ...] = ()
+        if answered and match.entry_id:
+            others = tuple(entry for entry, _, _ in self.matcher.others(cleaned.text, match.entry_id, quote))
         return Triage(
             id=ticket.id,
             language=language,
@@ -199,8 +202,9 @@ class SupportBot:
             category=category,
             priority=priority,
             needs_human=needs_human,
-            reply=self._letter(language, match.entry_id if answered else None),
+            reply=self._letter(language, match.entry_id if answered else None, others),
             suggestions=() if answered else tuple(e for e, c in match.ranked[:3] if c >= 0.15),
+            others=others,
         )
 
     # --- inside -----------------------------------------------------------------------
@@ -267,8 +271,11 @@ class SupportBot:
             self.store.set_thread_language(inbound.platform, inbound.thread, language)
         notes = (self.ui(language, "input.truncated", limit=MAX_CHARS),) if cleaned.truncated else ()
         offer = self._offer(match, cleaned.text)
+        others: tuple[tuple[str, float, str], ...] = ()
+        if match.outcome == "answer" and match.entry_id:
+            others = self.matcher.others(cleaned.text, match.entry_id, quote)  # other recipients' problems
         reply = self.composer.from_match(
-            match, language, quote=quote or error_line(cleaned.text), offer_check=offer, notes=notes
+            match, language, quote=quote or error_line(cleaned.text), offer_check=offer, notes=notes, others=others
         )
         if offer and self.settings.auto_checks and self.checker is not None:
             check = parse_command(offer)
@@ -382,8 +389,8 @@ class SupportBot:
                 return name
         return None
 
-    def _letter(self, language: str, entry_id: str | None) -> str:
-        """A suggested reply to a customer, in their language."""
+    def _letter(self, language: str, entry_id: str | None, others: tuple[str, ...] = ()) -> str:
+        """A suggested reply to a customer, in their language (other recipients' fixes after the answer's)."""
         greeting = self.ui(language, "reply.greeting")
         closing = self.ui(language, "reply.closing")
         if entry_id is None:
@@ -391,6 +398,10 @@ class SupportBot:
         else:
             texts = self.knowledge.render(entry_id, language)
             body = f"{texts.cause}\n\n{texts.fix}"
+            colon = self.ui(language, "label.colon")
+            for other in others:
+                rendered = self.knowledge.render(other, language)
+                body += f"\n\n{self.ui(language, 'label.others')}{colon}{rendered.title}\n{rendered.fix}"
         return f"{greeting}\n\n{body}\n\n{closing}"
 
 

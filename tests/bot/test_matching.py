@@ -637,3 +637,90 @@ def test_a_heading_alone_is_no_answer(matcher: Matcher, text: str) -> None:
     # "reason" was a word of remote-tls-failed's seed line ("...func(0):reason(0)"), so two
     # vague words were a confident answer; a report's heading says nothing of its cause
     assert matcher.match(text).outcome != "answer"
+
+
+POSTFIX_TWO_RECIPIENTS = """This is the mail system at host mail.example.net.
+
+I'm sorry to have to inform you that your message could not
+be delivered to one or more recipients. It's attached below.
+
+<jan.novak@firma.example>: host mx.firma.example[192.0.2.5] said: 550 5.1.1
+    <jan.novak@firma.example>: Recipient address rejected: User unknown in virtual
+    mailbox table (in reply to RCPT TO command)
+
+<petra@example.org>: host mx.example.org[198.51.100.7] said: 552 5.2.2
+    <petra@example.org>: Mailbox full (in reply to RCPT TO command)
+"""
+
+
+def _others(matcher: Matcher, text: str) -> tuple[str | None, list[str]]:
+    found = matcher.match(text)
+    assert found.outcome == "answer" and found.entry_id is not None
+    quote = matcher.quote(text, found.entry_id)
+    return found.entry_id, [entry for entry, _, _ in matcher.others(text, found.entry_id, quote)]
+
+
+def test_another_recipients_problem_in_the_same_report_is_named(matcher: Matcher) -> None:
+    main, others = _others(matcher, POSTFIX_TWO_RECIPIENTS)
+    assert (main, others) == ("remote-user-unknown", ["recipient-mailbox-full"])
+    found = matcher.match(POSTFIX_TWO_RECIPIENTS)
+    quote = matcher.quote(POSTFIX_TWO_RECIPIENTS, "remote-user-unknown")
+    ((_, confidence, line),) = matcher.others(POSTFIX_TWO_RECIPIENTS, found.entry_id or "", quote)
+    assert confidence >= 0.8 and "Mailbox full" in line and "petra@example.org" in line
+
+
+def test_a_reason_under_its_recipients_address_counts_too(matcher: Matcher) -> None:
+    qmail = (
+        "Hi. This is the qmail-send program at mail.example.net.\n"
+        "I'm afraid I wasn't able to deliver your message to the following addresses.\n"
+        "This is a permanent error; I've given up. Sorry it didn't work out.\n\n"
+        "<anna@one.example>:\n"
+        "192.0.2.7 does not like recipient.\n"
+        "Remote host said: 550 5.1.1 <anna@one.example>... User unknown\n\n"
+        "<karel@two.example>:\n"
+        "The users mailfolder is over the allowed quota (size). (#5.2.2)\n"
+    )
+    main, others = _others(matcher, qmail)
+    assert {main, *others} == {"remote-user-unknown", "recipient-mailbox-full"} and len(others) == 1
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # one recipient: Sendmail's closing "Service unavailable" is the frame, not a second problem
+        "----- The following addresses had permanent fatal errors -----\n"
+        "<neko@example.org>\n"
+        "    (reason: 550 5.1.1 <neko@example.org>... User unknown)\n"
+        "----- Transcript of session follows -----\n"
+        "... while talking to mx.example.org.:\n"
+        ">>> RCPT To:<neko@example.org>\n"
+        "<<< 550 5.1.1 <neko@example.org>... User unknown\n"
+        "554 5.0.0 Service unavailable\n",
+        # the sender in the transcript's MAIL From is nobody's recipient
+        "----- The following addresses had permanent fatal errors -----\n"
+        "<neko@example.org>\n"
+        "    (reason: 450 4.7.1 Access denied. IP name lookup failed [192.0.2.222])\n"
+        ">>> MAIL From:<nyanko@example.jp>\n"
+        "<<< 450 4.7.1 Access denied. IP name lookup failed [192.0.2.222]\n"
+        "<<< 421 4.7.0 mx.example.org Error: too many errors\n"
+        "Message could not be delivered for 2 hours\n",
+        # two recipients, one problem: said once
+        POSTFIX_TWO_RECIPIENTS.replace("552 5.2.2", "550 5.1.1").replace("Mailbox full", "User unknown"),
+    ],
+)
+def test_no_second_problem_where_the_report_has_one(matcher: Matcher, text: str) -> None:
+    _, others = _others(matcher, text)
+    assert others == []
+
+
+def test_a_delay_and_the_give_up_it_leads_to_are_one_problem(matcher: Matcher) -> None:
+    # remote-smtp-unreachable hands a returned message over to queue-expired (on_failure):
+    # for two recipients the same story is not two problems
+    report = (
+        "This is the mail system at host mail.example.net.\n\n"
+        "<a@one.example>: connect to mx.one.example[192.0.2.1]:25: Connection timed out\n"
+        "<b@two.example>: host mx.two.example[192.0.2.2] said: 421 4.4.2 Connection timed out; "
+        "message expired after 5 days, I'm not going to try again; this message has been in the queue too long.\n"
+    )
+    assert matcher.match(report.splitlines()[2]).entry_id == "remote-smtp-unreachable"  # alone, a delay
+    assert _others(matcher, report) == ("queue-expired", [])

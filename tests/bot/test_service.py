@@ -327,3 +327,33 @@ async def test_an_exchange_code_is_not_offered_as_a_domain_to_check(bot: Support
     assert reply.offer_check is None or "SMTPSEND" not in reply.offer_check
     named = await bot.handle(Inbound(text="550 5.4.4 SMTPSEND.DNS.NonExistentDomain; nonexistent domain shop.example"))
     assert named.offer_check == "check mx shop.example"
+
+
+_TWO_RECIPIENTS = (
+    "<jan@firma.example>: host mx.firma.example[192.0.2.5] said: 550 5.1.1 <jan@firma.example>: "
+    "Recipient address rejected: User unknown in virtual mailbox table (in reply to RCPT TO command)\n"
+    "<petra@example.org>: host mx.example.org[198.51.100.7] said: 552 5.2.2 <petra@example.org>: "
+    "Mailbox full (in reply to RCPT TO command)\n"
+)
+
+
+async def test_a_report_with_two_recipients_problems_answers_both(bot: SupportBot) -> None:
+    reply = await bot.handle(Inbound(text="Hallo, diese Mail kam zurück, was soll ich tun?\n" + _TWO_RECIPIENTS))
+    assert (reply.kind, reply.language, reply.entry_id) == ("answer", "de", "remote-user-unknown")
+    (other,) = reply.others
+    mailbox_full = bot.knowledge.render("recipient-mailbox-full", "de")
+    assert (other.entry_id, other.title, other.fix) == ("recipient-mailbox-full", mailbox_full.title, mailbox_full.fix)
+    assert "petra@example.org" in other.quote and "Mailbox full" in other.quote
+    assert bot.ui("de", "label.others") in reply.text and mailbox_full.fix in reply.text
+    data = reply.to_json()
+    assert [o["entry"] for o in data["others"]] == ["recipient-mailbox-full"]
+    single = await bot.handle(Inbound(text=_TWO_RECIPIENTS.splitlines()[0]))
+    assert single.others == () and single.to_json()["others"] == []
+    assert bot.ui("en", "label.others") not in single.text
+
+
+def test_triage_of_a_report_with_two_problems_replies_to_both(bot: SupportBot) -> None:
+    result = bot.triage(Ticket(id="T9", text="Bonjour, ce message m'est revenu :\n" + _TWO_RECIPIENTS))
+    assert (result.entry_id, result.others, result.language) == ("remote-user-unknown", ("recipient-mailbox-full",), "fr")
+    assert bot.knowledge.render("recipient-mailbox-full", "fr").fix in result.reply
+    assert result.to_json()["others"] == ["recipient-mailbox-full"]

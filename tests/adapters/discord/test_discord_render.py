@@ -11,7 +11,7 @@ from discord_standin import APP_ID, DiscordStandin
 
 from adapters.discord_app import MailmedicClient, feedback_view, to_embed
 from bot.knowledge import load_knowledge
-from bot.models import LANGUAGES, Finding, Reply, Suggestion
+from bot.models import LANGUAGES, Finding, OtherProblem, Reply, Suggestion
 
 # Discord's locales for the five languages (English is the default name itself).
 LOCALES = {"cs": ["cs"], "de": ["de"], "fr": ["fr"], "es": ["es-ES", "es-419"], "en": ["en-US", "en-GB"]}
@@ -139,6 +139,22 @@ def test_a_normal_answer_is_not_shortened() -> None:
     assert data["fields"][1]["value"] == "```\n554 5.7.1 <a@b.example>: Relay access denied\n```"
     assert "80" in data["footer"]["text"]
     assert knowledge.ui_text("fr", "discord.reply.shortened") not in data["footer"]["text"]
+
+
+def test_another_recipients_problem_is_a_field_of_its_own() -> None:
+    knowledge = load_knowledge()
+    full = knowledge.render("recipient-mailbox-full", "es")
+    other = OtherProblem("recipient-mailbox-full", full.title, full.fix, "552 5.2.2 <petra@example.org>: Mailbox full", 0.97)
+    reply = Reply(kind="answer", language="es", text="plain", entry_id="remote-user-unknown", confidence=0.9,
+                  title="t", cause="c", fix="f", quote="550 5.1.1 User unknown", others=(other, other))
+    embed = to_embed(reply)
+    _check_limits(embed)
+    fields = embed.to_dict()["fields"]
+    also = [f for f in fields if f["name"].startswith(knowledge.ui_text("es", "label.others"))]
+    assert len(also) == 2 and also[0]["name"].endswith(full.title)
+    assert also[0]["value"] == "```\n552 5.2.2 <petra@example.org>: Mailbox full\n```\n" + full.fix
+    huge = OtherProblem("recipient-mailbox-full", "T" * 400, "fix " * 600, "552 " * 600, 0.9)
+    _check_limits(to_embed(Reply(kind="answer", language="en", text="p", title="t", cause="c", fix="f", others=(huge,) * 2)))
 
 
 def test_a_long_plain_reply_is_cut_at_4096() -> None:

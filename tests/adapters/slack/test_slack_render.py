@@ -20,7 +20,7 @@ from adapters.slack_app import (
     triage_blocks,
 )
 from bot.knowledge import load_knowledge
-from bot.models import LANGUAGES, Finding, Reply, Suggestion, Triage
+from bot.models import LANGUAGES, Finding, OtherProblem, Reply, Suggestion, Triage
 
 UI = load_knowledge().ui_text
 
@@ -93,6 +93,29 @@ def test_an_answer_shows_title_quote_cause_fix_and_feedback() -> None:
     assert [e["action_id"] for e in actions["elements"]] == list(FEEDBACK_ACTIONS)
     value = json.loads(actions["elements"][0]["value"])
     assert value == {"e": "relay-denied", "l": "en", "c": 0.87, "k": "answer"}
+
+
+def test_another_recipients_problem_gets_its_own_section_under_the_answer() -> None:
+    other = OtherProblem(
+        entry_id="recipient-mailbox-full", title="Das Postfach des Empfängers ist voll", fix="Bitten Sie ihn, Platz zu schaffen.",
+        quote="552 5.2.2 <petra@example.org>: Mailbox full", confidence=0.97,
+    )
+    text = "Der Server verweigert das Weiterleiten\nIm selben Bericht auch, für einen anderen Empfänger:\n• x: y\n  Lösung: z"
+    blocks = to_blocks(_answer("de", others=(other,), text=text), UI)
+    shown = texts(blocks)
+    head = shown.index(f"*{UI('de', 'label.others')}*")
+    assert head > next(i for i, t in enumerate(shown) if "Turn on SMTP-AUTH" in t)  # after the answer's own fix
+    section = shown[head + 1]
+    assert section.startswith("*Das Postfach des Empfängers ist voll*")
+    assert "```552 5.2.2 &lt;petra@example.org&gt;: Mailbox full```" in section
+    assert f"*{UI('de', 'label.fix')}*\nBitten Sie ihn, Platz zu schaffen." in section
+    # the plain text's lines for it are shown by the blocks, not repeated as leftover context
+    assert not any(b["type"] == "context" and "Lösung: z" in b["elements"][0]["text"] for b in blocks)
+    assert f"*{UI('de', 'label.others')}*" not in texts(to_blocks(_answer("de"), UI))
+    huge = OtherProblem(entry_id="x", title="T" * 5000, fix="f " * 5000, quote="552 " * 2000, confidence=0.9)
+    sections = [b["text"]["text"] for b in to_blocks(_answer("de", others=(huge, huge)), UI) if b["type"] == "section"]
+    assert all(len(text) <= MAX_SECTION for text in sections)
+    assert [text.count("```") for text in sections if text.startswith("*TTT")] == [2, 2]  # each quote still closed
 
 
 def test_a_huge_reply_stays_inside_slacks_limits() -> None:
