@@ -13,6 +13,8 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from .markup import html_to_text
+
 __all__ = [
     "MAX_CHARS",
     "Cleaned",
@@ -30,6 +32,7 @@ __all__ = [
 
 MAX_CHARS = 20_000
 """How much of a paste is read; the rest is cut with a note in the reply."""
+_HTML_READ = 10 * MAX_CHARS  # markup takes room: this much HTML is read for its text
 
 _ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
@@ -112,7 +115,8 @@ def _binary_nuls(nuls: int, controls: int) -> bool:
 
 
 def clean_input(raw: str | bytes) -> Cleaned:
-    """Make any input safe to process: decode, drop control and zero-width characters, cut.
+    """Make any input safe to process: decode, read HTML as its text, drop control and
+    zero-width characters, cut.
 
     Returns:
         The cleaned text, and ``problem`` set when there is nothing to answer.
@@ -129,9 +133,13 @@ def clean_input(raw: str | bytes) -> Cleaned:
             or controls / len(sample) > 0.3
         ):
             return Cleaned("", "binary", False)
+    html_cut = False
+    plain = html_to_text(raw[:_HTML_READ])
+    if plain is not None:  # a helpdesk's HTML body, an Exchange report's source
+        html_cut, raw = len(raw) > _HTML_READ, plain
     if len(raw) > MAX_CHARS:
         raw = _HEADER_LINES.sub("", raw)  # a whole message pasted: its routing headers say nothing
-    truncated = len(raw) > MAX_CHARS
+    truncated = html_cut or len(raw) > MAX_CHARS
     text = raw[:MAX_CHARS] if truncated else raw
     text = text.translate(_ZERO_WIDTH)
     text = _CONTROL.sub(" ", text).replace("\r\n", "\n").replace("\r", "\n")
