@@ -432,13 +432,13 @@ class Matcher:
         Returns:
             ``(entry id, confidence, error line)``, at most a few, in the report's order.
         """
-        if not quote or not self._is_report(text):
+        if not quote or "@" not in text:
             return ()
         lines = by_recipient(_segments(text))
         head = " ".join(quote.split())[:40]
         main = next((rcpt for line, rcpt, _ in lines if head in " ".join(line.split())), None)
-        if main is None:
-            return ()  # whose error the answer quotes is unknown: nothing to tell apart
+        if main is None or all(rcpt in (None, main) for _, rcpt, _ in lines):
+            return ()  # whose error the answer quotes is unknown, or nobody else's is there
         related = self._related[self._ids.index(entry_id)]
         found: dict[str, tuple[float, str]] = {}
         tried = 0
