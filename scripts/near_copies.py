@@ -26,11 +26,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("MAILMEDIC_CACHE_DIR", "off")  # one index per dropped set: no point in caching them
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz  # noqa: E402 (the cache setting must come first)
 
-from bot.knowledge import Knowledge, load_knowledge
-from bot.matching import Matcher
-from bot.normalize import mask
+from bot.knowledge import Knowledge, load_knowledge  # noqa: E402
+from bot.matching import Matcher  # noqa: E402
+from bot.normalize import mask  # noqa: E402
 
 
 def _flat(text: str) -> str:
