@@ -80,6 +80,7 @@ _NOT_FROM_PROGRAM = 0.5  # an entry only a delivery report shows, for a mail pro
 _OTHERS = 2  # other recipients' problems named next to the answer, at most
 _OTHER_LINES = 6  # lines about other recipients matched on their own, at most
 _OTHER_CONFIDENCE = 0.8  # ... and how sure each must be: a second answer is never a guess
+_OTHER_LINE_CHARS = 1_000  # of each such line: an error line is shorter, a pasted log may not be
 _SCAN = 20_000  # how far into a paste its lines, stage and notice are read
 _FRAME_SCAN = 2_000
 _FRAME_MIN_CHARS = 25  # "Status" or "The mail system" could be anybody's words; a longer frame line is not
@@ -448,6 +449,7 @@ class Matcher:
             if not names and not any(word.startswith("zc") and not word.startswith("zc0x_") for word in words(line)):
                 continue  # neither names the recipient nor gives a status: a note, not a reason
             tried += 1
+            line = line[:_OTHER_LINE_CHARS]
             match = self.match(line)
             other = match.entry_id
             if (

@@ -34,6 +34,10 @@ CASES = {
     "[1.2.3.4] x2000": "[1.2.3.4] " * 2_000,
     "::: x7000": "a:b:" * 5_000,
     "AAA. x5000": "AAA." * 5_000,  # an Exchange diagnostic code's shape that never ends
+    # a report for many recipients, each line long: every line about another recipient is matched alone
+    "recipients x8": "<jan@firma.example>: said: 550 5.1.1 User unknown\n"
+    + "".join(f"<u{i}@example{i}.org>: 552 5.2.2 mailbox full " + "quota exceeded " * 160 + "\n" for i in range(8)),
+    "<html><p> x3000": "<html><body>" + "<p>x <b>y</b></p>" * 3_000,  # read as its text first
 }
 
 
