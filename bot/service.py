@@ -254,9 +254,11 @@ class SupportBot:
         if command is not None and command.name == "still":
             follow_up = self._follow_up(command, inbound, cleaned.text)
             if follow_up is not None:
+                self._command_said(command, inbound)
                 return follow_up
             command = None  # nothing to follow up on: "doesn't work" is a question like any other
         if command is not None:
+            self._command_said(command, inbound)
             return await self._command(command, inbound)
         thread = self.store.thread_language(inbound.platform, inbound.thread) if inbound.thread else None
         match, quote, language, detected = self._read(
@@ -301,6 +303,13 @@ class SupportBot:
         language = self._command_language(command, inbound)
         title = self.knowledge.render(last[1], language).title
         return self.composer.message("info", language, "still.reply", title=title)
+
+    def _command_said(self, command: Command, inbound: Inbound) -> None:
+        """A command in a language's own words ("pořád to nefunguje", "zkontroluj ...") is that
+        language's in the conversation too: the next reply that has no words to go by takes it.
+        English command words ("check", "help") are everybody's and change nothing."""
+        if inbound.thread and command.language in LANGUAGES and command.language != "en":
+            self.store.set_thread_language(inbound.platform, inbound.thread, command.language)
 
     def _command_language(self, command: Command, inbound: Inbound) -> str:
         explicit = self.store.user_language(inbound.platform, inbound.user)

@@ -316,6 +316,16 @@ async def test_still_not_working_follows_up_on_the_last_answer(bot: SupportBot) 
     assert other.entry_id == "relay-denied"
 
 
+async def test_a_command_in_a_languages_own_words_sets_the_conversations_language(bot: SupportBot) -> None:
+    thread = {"user": "u11", "thread": "t11"}
+    await bot.handle(Inbound(text="Outlook can't send, error 0x800CCC0F", **thread))
+    assert (await bot.handle(Inbound(text="pořád to nefunguje", **thread))).language == "cs"
+    # "check" has no language of its own: it follows the conversation, now Czech
+    assert (await bot.handle(Inbound(text="check", **thread))).language == "cs"
+    # an English command word changes nothing
+    assert (await bot.handle(Inbound(text="help", **thread))).language == "cs"
+
+
 async def test_still_not_working_without_an_answer_before_is_a_message_like_any_other(bot: SupportBot) -> None:
     reply = await bot.handle(Inbound(text="it still doesn't work", user="u10"))
     assert reply.kind in ("suggest", "unknown")
