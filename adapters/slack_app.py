@@ -494,6 +494,8 @@ def triage_blocks(triage: Triage, ui: UiText, *, agent_language: str) -> tuple[s
     if triage.suggestions:
         entries = ", ".join(triage.suggestions)
         blocks.append(_context(_escape(ui(lang, "slack.triage.suggestions", entries=entries))))
+    if triage.others:
+        blocks.append(_context(_escape(f"{ui(lang, 'label.others')}{ui(lang, 'label.colon')}{', '.join(triage.others)}")))
     if triage.reply:
         label = f"*{_escape(ui(lang, 'slack.triage.reply', code=triage.language))}*\n"
         blocks.append(_section(label + _code(triage.reply, MAX_SECTION - len(label), note)))

@@ -205,6 +205,11 @@ def test_triage_note_for_agents() -> None:
     assert ":outbox_tray: sending" in shown and "93 %" in shown
     assert "```Bonjour,\n\nActivez SMTP-AUTH &lt;port 587&gt;.\n\nCordialement```" in shown
     assert UI("en", "slack.triage.reply", code="fr") in shown
+    assert UI("en", "label.others") not in shown
+    two = Triage(id="t2", language="de", entry_id="remote-user-unknown", confidence=0.9, category="delivery",
+                 priority="normal", needs_human=False, reply="Hallo", others=("recipient-mailbox-full",))
+    _, blocks = triage_blocks(two, UI, agent_language="en")
+    assert f"{UI('en', 'label.others')}: recipient-mailbox-full" in "\n".join(texts(blocks))
 
 
 @pytest.mark.parametrize(
