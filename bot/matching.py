@@ -72,6 +72,10 @@ _OUTSIDE_NEAR = 0.8  # "none of these" within 80% of the best entry: a lead, nev
 _TOP_Q = 3  # an entry is as close as the mean of its 3 closest question phrasings
 _TOP_SIG = 2  # ... and of its 2 closest signatures
 _CODE_ONLY = 0.5  # a signature that shares only a status code with the message: half a match
+# the party a refusal is about, as Postfix's restrictions name it ("Client host rejected",
+# "Sender address rejected", "Recipient address rejected"; pair tokens): one reply names one
+_PARTIES = ("client+host", "addres+sender", "addres+recipi")
+_OTHER_PARTY = 0.25  # a phrasing about another party than the message names: "Access denied" is not enough
 _PAIR_WEIGHT = 0.5  # two adjacent words as one feature, next to the words themselves
 _WRONG_STAGE = 0.3  # an entry whose failure cannot be the reply to the command that failed
 _WRONG_NOTICE = 0.5  # an entry about a delay in a returned message's report, or the reverse
@@ -166,6 +170,11 @@ class Matcher:
         self._frame_words = index.boilerplate - {stem(word) for word in knowledge.lexicon.meaningful}
         self._frame_lines = tuple(fold(line) for line in knowledge.lexicon.boilerplate if len(line) >= _FRAME_MIN_CHARS)
         self._nearest = functools.lru_cache(maxsize=20_000)(self._nearest_uncached)
+        # per kind of phrasing, per party a refusal can name (_PARTIES): the phrasings naming it
+        self._naming = {
+            kind: tuple(frozenset(postings.get(tok, ())) for tok in _PARTIES)
+            for kind, postings in (("sig", self._postings_sig), ("q", self._postings_q))
+        }
 
     def _nearest_uncached(self, word: str) -> str | None:
         candidates = self._words_by_head.get(word[0], [])
@@ -299,6 +308,16 @@ class Matcher:
         values: dict[int, list[float]] = defaultdict(list)
         inv_q = 1.0 / q_norm
         signature = kind == "sig"
+        named = [i for i, tok in enumerate(_PARTIES) if tok in query]
+        other_party: set[int] = set()  # phrasings that name only parties the query does not
+        if named:
+            # "Recipient address rejected: Access denied" is not "Sender address rejected:
+            # Access denied", however many other words the two share
+            naming = self._naming[kind]
+            ours = frozenset().union(*(naming[i] for i in named))
+            for i in range(len(_PARTIES)):
+                if i not in named:
+                    other_party |= naming[i] - ours
         for pid, covered in shared.items():
             value = (covered + offset_get(pid, 0.0)) * inv_q * inv_norm[pid]
             if signature:
@@ -306,6 +325,8 @@ class Matcher:
                 value = max(coverage * coverage * mass[pid], value)
                 if covered <= coded.get(pid, -1.0) + 1e-9:
                     value *= _CODE_ONLY  # a signature is a wording: a status code alone is no match
+            if pid in other_party:
+                value *= _OTHER_PARTY
             values[p_entry[pid]].append(value)
         # an entry is as close as its few closest phrasings, not its one luckiest
         top = _TOP_Q if kind == "q" else _TOP_SIG

@@ -724,3 +724,34 @@ def test_a_delay_and_the_give_up_it_leads_to_are_one_problem(matcher: Matcher) -
     )
     assert matcher.match(report.splitlines()[2]).entry_id == "remote-smtp-unreachable"  # alone, a delay
     assert _others(matcher, report) == ("queue-expired", [])
+
+
+_POSTFIX_SAID = "This is the mail system at host mail.example.net.\n\n<kim@example.ch>: host mx.example.ch[192.0.2.5] said: "
+
+
+@pytest.mark.parametrize(
+    ("reply", "entry"),
+    [
+        ("554 5.7.1 <me@example.com>: Sender address rejected: Access denied", "sender-blacklisted"),
+        ("554 5.7.1 <unknown[192.0.2.10]>: Client host rejected: Access denied", "sender-ip-blocklisted"),
+    ],
+)
+def test_the_party_a_refusal_names_decides_between_like_wordings(matcher: Matcher, reply: str, entry: str) -> None:
+    found = matcher.match(_POSTFIX_SAID + reply + " (in reply to RCPT TO command)")
+    assert (found.outcome, found.entry_id) == ("answer", entry)
+
+
+def test_a_refusal_about_the_recipient_is_not_one_about_the_sender(matcher: Matcher) -> None:
+    # "Recipient address rejected: Access denied" shares every word with "Sender address
+    # rejected: Access denied" but the party; sender-blacklisted's many phrasings of the latter
+    # made it the answer at 95%. It is about the recipient (Exchange Online's unknown
+    # recipient, or a relay refusal): which of the two is still a close call.
+    reply = "554 5.7.1 <kim@example.ch>: Recipient address rejected: Access denied"
+    found = matcher.match(_POSTFIX_SAID + reply + " (in reply to RCPT TO command)")
+    assert found.entry_id in ("remote-user-unknown", "relay-denied")
+    exim = (
+        "A message that you sent could not be delivered to one or more of its recipients. This is a permanent "
+        "error. The following address(es) failed:\n\n  kim@example.ch\n    host mx1.example.ch [192.0.2.32]\n"
+        "    SMTP error from remote mail server after RCPT TO:<kim@example.ch>:\n    " + reply
+    )
+    assert (matcher.match(exim).outcome, matcher.match(exim).entry_id) == ("answer", "remote-user-unknown")
