@@ -24,6 +24,7 @@ from collections.abc import Iterator
 from typing import Any, TextIO
 
 from bot import LANGUAGES, BotError, ConfigError, Inbound, Settings, SupportBot, Ticket, load_knowledge
+from bot.models import CheckCommand, CheckOutcome
 from bot.store import MemoryStore
 
 __all__ = ["main"]
@@ -51,8 +52,23 @@ def _read_text(value: str) -> str:
 
 def _bot(settings: Settings, *, store: Any = None) -> SupportBot:
     return SupportBot(
-        settings=settings, store=store if store is not None else MemoryStore(), checker=_checker(settings)
+        settings=settings, store=store if store is not None else MemoryStore(), checker=_LazyChecker(settings)
     )
+
+
+class _LazyChecker:
+    """The checker, built at the first check: ``ask``, ``triage`` and the chat start without
+    loading dnspython and its resolver, which most of their messages never need."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._checker: Any = None
+
+    async def run(self, command: CheckCommand, *, user: str, language: str) -> CheckOutcome:
+        if self._checker is None:
+            self._checker = _checker(self._settings)
+        outcome: CheckOutcome = await self._checker.run(command, user=user, language=language)
+        return outcome
 
 
 # --- ask -------------------------------------------------------------------------------
@@ -210,7 +226,6 @@ def _cmd_check(args: argparse.Namespace, settings: Settings) -> int:
     from dataclasses import asdict
 
     from bot.checks import default_checker
-    from bot.models import CheckCommand
 
     checker = default_checker(settings, load_knowledge())
     command = CheckCommand(args.kind, tuple(args.targets))

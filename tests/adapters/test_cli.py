@@ -125,3 +125,19 @@ def test_triage_survives_a_deeply_nested_line() -> None:
     out = [json.loads(line) for line in done.stdout.decode().splitlines()]
     assert out[0]["line"] == 1 and "nested" in out[0]["error"]
     assert out[1]["entry"] == "relay-denied"
+
+
+def test_ask_loads_the_checker_only_for_a_check() -> None:
+    # a cold start of `ask` is the user's wait: dnspython and its resolver load at the first check
+    probe = (
+        "import sys; from adapters.cli import main; main(sys.argv[1:]); "
+        "print('dns loaded' if 'dns.resolver' in sys.modules else 'dns not loaded', file=sys.stderr)"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    plain = subprocess.run([sys.executable, "-c", probe, "ask", "552 5.2.2 Mailbox full"], capture_output=True,
+                           cwd=ROOT, env=env, timeout=60)
+    assert plain.returncode == 0 and b"dns not loaded" in plain.stderr, plain.stderr
+    check = subprocess.run([sys.executable, "-c", probe, "ask", "check 10.0.0.1 25"], capture_output=True,
+                           cwd=ROOT, env=env, timeout=60)
+    assert check.returncode == 0 and b"dns loaded" in check.stderr, check.stderr
+    assert "10.0.0.1" in check.stdout.decode() and "private" in check.stdout.decode()  # refused, never contacted
