@@ -443,18 +443,19 @@ class Matcher:
             return None  # a settings question's signatures are client labels, not an error to quote
         return quote_error(text, self._signatures[index])
 
-    def others(self, text: str, entry_id: str, quote: str | None) -> tuple[tuple[str, float, str], ...]:
-        """Other recipients' problems in a report whose answer is ``entry_id`` (quoted as ``quote``).
+    def others(self, text: str, answer: Match, quote: str | None) -> tuple[tuple[str, float, str], ...]:
+        """Other recipients' problems in a report answered with ``answer`` (its error quoted as ``quote``).
 
         A report for a message to several people may give each its own reason ("user
         unknown" for one, "mailbox full" for another). Each line about another recipient
-        than the quoted one is matched alone; a sure answer that is neither ``entry_id`` nor
+        than the quoted one is matched alone; a sure answer that is neither the answer's entry nor
         an entry that explains the same failure (``on_failure``, ``on_provider``) is one.
 
         Returns:
             ``(entry id, confidence, error line)``, at most a few, in the report's order.
         """
-        if not quote or "@" not in text:
+        entry_id = answer.entry_id
+        if answer.outcome != "answer" or entry_id is None or not quote or "@" not in text:
             return ()
         lines = by_recipient(_segments(text))
         head = " ".join(quote.split())[:40]

@@ -20,6 +20,7 @@ __all__ = [
     "Cleaned",
     "clean_input",
     "error_line",
+    "first_address",
     "fold",
     "is_diagnostic_code",
     "mask",
@@ -239,6 +240,21 @@ def _component_words(match: re.Match[str]) -> str:
     """
     labels = [label for label in re.split(r"[.:]", match.group(0)) if not label.isupper()]
     return " " + " ".join(_CAMEL.sub(" ", label) for label in labels) + " "
+
+
+def first_address(text: str) -> str | None:
+    """The first email address in ``text``, lower case, without its angle brackets, or None.
+
+    Read run by run, as :func:`mask` reads addresses: a pattern over a 20 KB run with no
+    "@" in it would backtrack for seconds.
+    """
+    for run in _RUN.finditer(text):
+        token = run.group()
+        if "@" in token and len(token) <= _LONGEST_TOKEN:
+            found = _EMAIL.search(token)
+            if found is not None:
+                return found.group(0).strip("<> \t").lower()
+    return None
 
 
 def is_diagnostic_code(name: str) -> bool:

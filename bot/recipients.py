@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import re
 
+from .normalize import first_address
+
 __all__ = ["by_recipient"]
 
-_ADDRESS = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _HEADER = re.compile(r"([\w-]+):\s")
 _RECIPIENT_HEADERS = frozenset({"to", "cc", "final-recipient", "original-recipient", "x-failed-recipients"})
 _SENDER = re.compile(r"mail from", re.IGNORECASE)
@@ -41,8 +42,8 @@ def by_recipient(segments: list[str]) -> list[tuple[str, str | None, bool]]:
         if _SENDER.search(segment) or (header and header.group(1).lower() not in _RECIPIENT_HEADERS):
             out.append((segment, current, False))
             continue
-        found = _ADDRESS.search(segment)
-        if found:
-            current = found.group(0).lower()
+        found = first_address(segment)
+        if found is not None:
+            current = found
         out.append((segment, current, found is not None))
     return out

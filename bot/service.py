@@ -191,9 +191,7 @@ class SupportBot:
         match, quote, language, _ = self._read(cleaned.text, locale=ticket.locale)
         category, priority, needs_human = self.triager.decide(match, cleaned.text)
         answered = match.outcome == "answer"
-        others: tuple[str, ...] = ()
-        if answered and match.entry_id:
-            others = tuple(entry for entry, _, _ in self.matcher.others(cleaned.text, match.entry_id, quote))
+        others = tuple(entry for entry, _, _ in self.matcher.others(cleaned.text, match, quote))
         return Triage(
             id=ticket.id,
             language=language,
@@ -273,9 +271,7 @@ class SupportBot:
             self.store.set_thread_language(inbound.platform, inbound.thread, language)
         notes = (self.ui(language, "input.truncated", limit=MAX_CHARS),) if cleaned.truncated else ()
         offer = self._offer(match, cleaned.text)
-        others: tuple[tuple[str, float, str], ...] = ()
-        if match.outcome == "answer" and match.entry_id:
-            others = self.matcher.others(cleaned.text, match.entry_id, quote)  # other recipients' problems
+        others = self.matcher.others(cleaned.text, match, quote)  # other recipients' problems, when answered
         reply = self.composer.from_match(
             match, language, quote=quote or error_line(cleaned.text), offer_check=offer, notes=notes, others=others
         )

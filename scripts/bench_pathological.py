@@ -37,6 +37,7 @@ CASES = {
     # a report for many recipients, each line long: every line about another recipient is matched alone
     "recipients x8": "<jan@firma.example>: said: 550 5.1.1 User unknown\n"
     + "".join(f"<u{i}@example{i}.org>: 552 5.2.2 mailbox full " + "quota exceeded " * 160 + "\n" for i in range(8)),
+    "x19000 then <a@b>": "<jan@firma.example>: 550 5.1.1 User unknown\n" + "x" * 19_000 + " <a@b.cz>: 552 5.2.2 full",
     "<html><p> x3000": "<html><body>" + "<p>x <b>y</b></p>" * 3_000,  # read as its text first
 }
 

@@ -657,7 +657,7 @@ def _others(matcher: Matcher, text: str) -> tuple[str | None, list[str]]:
     found = matcher.match(text)
     assert found.outcome == "answer" and found.entry_id is not None
     quote = matcher.quote(text, found.entry_id)
-    return found.entry_id, [entry for entry, _, _ in matcher.others(text, found.entry_id, quote)]
+    return found.entry_id, [entry for entry, _, _ in matcher.others(text, found, quote)]
 
 
 def test_another_recipients_problem_in_the_same_report_is_named(matcher: Matcher) -> None:
@@ -665,7 +665,7 @@ def test_another_recipients_problem_in_the_same_report_is_named(matcher: Matcher
     assert (main, others) == ("remote-user-unknown", ["recipient-mailbox-full"])
     found = matcher.match(POSTFIX_TWO_RECIPIENTS)
     quote = matcher.quote(POSTFIX_TWO_RECIPIENTS, "remote-user-unknown")
-    ((_, confidence, line),) = matcher.others(POSTFIX_TWO_RECIPIENTS, found.entry_id or "", quote)
+    ((_, confidence, line),) = matcher.others(POSTFIX_TWO_RECIPIENTS, found, quote)
     assert confidence >= 0.8 and "Mailbox full" in line and "petra@example.org" in line
 
 

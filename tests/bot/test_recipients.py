@@ -46,3 +46,9 @@ def test_lines_before_any_recipient_have_none() -> None:
     assert by_recipient(["This is the mail system at host mail.example.net."]) == [
         ("This is the mail system at host mail.example.net.", None, False)
     ]
+
+
+def test_an_address_after_a_long_run_of_letters_is_found() -> None:
+    # read run by run: a pattern over the whole 19,000-letter run would backtrack for a second
+    line = "x" * 19_000 + " <Petra@Example.org>: 552 5.2.2 Mailbox full"
+    assert by_recipient([line]) == [(line, "petra@example.org", True)]
