@@ -28,6 +28,8 @@ import math
 import re
 from collections import defaultdict
 from dataclasses import dataclass
+from itertools import repeat
+from operator import add
 from typing import Literal
 
 from rapidfuzz import fuzz, process
@@ -294,16 +296,15 @@ class Matcher:
             # less towards covering a signature too, a pair as much as its own weight allows
             nominal = idf * _PAIR_WEIGHT if "+" in tok else idf
             part = idf * idf * min(1.0, weight / nominal)
-            for pid in pids:
-                shared[pid] = shared_get(pid, 0.0) + part
+            # shared[pid] += part for every pid, in C: a word's postings run to thousands
+            shared.update(zip(pids, map(add, map(shared_get, pids, repeat(0.0)), repeat(part))))
             if tok.startswith("zc") and not tok.startswith("zc0x_"):
                 # a status code names a class of failures; a mail program's error number, one error
                 for pid in pids:
                     coded[pid] = coded.get(pid, 0.0) + part
             if weight * idf != part:
                 delta = weight * idf - part
-                for pid in pids:
-                    offset[pid] = offset_get(pid, 0.0) + delta
+                offset.update(zip(pids, map(add, map(offset_get, pids, repeat(0.0)), repeat(delta))))
         p_entry, inv_norm, inv_norm2, mass = self._p_entry, self._p_inv_norm, self._p_inv_norm2, self._p_mass
         values: dict[int, list[float]] = defaultdict(list)
         inv_q = 1.0 / q_norm
