@@ -35,6 +35,7 @@ _TEXT_FIELDS = ("title", "cause", "fix")
 _REPLY = re.compile(r"(?<![\w.])(?:[245]\d\d|[245]\.\d{1,3}\.\d{1,3})(?![\w.])|^[-+](?:ERR|OK)\b|^\* (?:NO|BAD)\b")
 _ENTRY_KEYS = {"id", "category", "kind", "checks", "codes", "stages", "notice", "on_failure", "on_provider", "shown_in", "signatures", *LANGUAGES}
 _PRIORITIES = ("low", "normal", "high", "urgent")
+_TEMPLATE_MIN_WORDS = 2  # a frame sentence: one word alone could be a cause ("Unrouteable")
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +79,9 @@ class Lexicon:
             the program's own error.
         inbound: folded phrases of a person saying the failed mail was sent to them ("an
             uns", "people writing to me"): the refusal is then their own server's.
+        templates: whole sentences of report frames (``*`` stands for what the server fills
+            in): a report's copy of one says nothing of its cause, though the same words
+            elsewhere may ("Network congestion or failure" in Courier's delay notice).
     """
 
     stopwords: frozenset[str]
@@ -87,6 +91,7 @@ class Lexicon:
     meaningful: frozenset[str] = frozenset()
     programs: frozenset[str] = frozenset()
     inbound: tuple[str, ...] = ()
+    templates: tuple[str, ...] = ()
 
     def canonical(self, text: str) -> str:
         """``text`` with each variant phrase replaced by its word."""
@@ -481,6 +486,10 @@ def _load_lexicon(node: Traversable | None) -> Lexicon:
     meaningful = _word_string(data, "boilerplate", "meaningful", label)
     programs = _word_string(data, "programs", "words", label)
     inbound = _str_tuple(data.get("inbound", {}).get("phrases", []), "inbound.phrases", label, None)
+    templates = _str_tuple(data.get("boilerplate", {}).get("templates", []), "boilerplate.templates", label, None)
+    short = [template for template in templates if len(template.replace("*", "").split()) < _TEMPLATE_MIN_WORDS]
+    if short:
+        raise KnowledgeError(f"boilerplate.templates: {short[0]!r} is too short to be only a frame's", path=label)
     return Lexicon(
         words,
         _str_tuple(lines, "boilerplate.lines", label, None),
@@ -489,6 +498,7 @@ def _load_lexicon(node: Traversable | None) -> Lexicon:
         meaningful,
         programs,
         tuple(" ".join(fold(phrase).split()) for phrase in inbound),
+        templates,
     )
 
 

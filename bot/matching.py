@@ -171,6 +171,7 @@ class Matcher:
         # ("returning message to sender"): "sender" is meaningful, "returned to sender" is frame
         self._frame_words = index.boilerplate - {stem(word) for word in knowledge.lexicon.meaningful}
         self._frame_lines = tuple(fold(line) for line in knowledge.lexicon.boilerplate if len(line) >= _FRAME_MIN_CHARS)
+        self._templates = _template_patterns(knowledge.lexicon.templates)
         self._nearest = functools.lru_cache(maxsize=20_000)(self._nearest_uncached)
         # per kind of phrasing, per party a refusal can name (_PARTIES): the phrasings naming it
         self._naming = {
@@ -234,6 +235,15 @@ class Matcher:
                 frame = report and all(word in self._boilerplate for word in pair.split("+"))
                 weights[pair] = min(idf, _BOILERPLATE_WEIGHT) if frame else idf * _PAIR_WEIGHT
         return weights
+
+    def _without_templates(self, text: str) -> str:
+        """``text`` without the frame sentences of lexicon.toml's ``templates`` (each as a line break)."""
+        text = text[:_SCAN]
+        lowered = text.lower()
+        for anchor, pattern in self._templates:
+            if anchor in lowered:
+                text = pattern.sub("\n", text)
+        return text
 
     def _is_report(self, text: str) -> bool:
         """True for a delivery report or an SMTP reply, and for a report's frame pasted without its cause."""
@@ -344,7 +354,10 @@ class Matcher:
         """
         if pasted is None:
             pasted = self._is_report(text)
-        query = self._query(text, report=pasted)
+        # the words of a report are read without its frame's own sentences; the stage and the
+        # notice below are still read from all of it
+        words_of = self._without_templates(text) if pasted else text
+        query = self._query(words_of, report=pasted)
         q_mass = sum(query.values())
         if q_mass <= 0:
             return []
@@ -365,7 +378,7 @@ class Matcher:
         best_q = self._phrasing_scores(query, "q")
         # over a whole report, the frame's words would outvote its one telling line
         nb = {} if pasted else self._naive_bayes(query)
-        segments = _segments(text)
+        segments = _segments(words_of)
         if len(segments) > 1:
             # a report's cause sits in one of its lines (or two, when it wraps): a signature
             # must match within them, not by words gathered from all over the report
@@ -613,6 +626,22 @@ def _notice(text: str) -> str | None:
     if _FAILURE.search(head):
         return "failure"
     return None
+
+
+def _template_patterns(templates: tuple[str, ...]) -> tuple[tuple[str, re.Pattern[str]], ...]:
+    """Per frame sentence, its longest word (lowercase) and its pattern: any spacing and line
+    breaks between its words, any case, and ``*`` for what the server fills in (to the end
+    of the line, when last). A pattern runs only on a text that holds its word."""
+    patterns = []
+    for template in templates:
+        pieces = [r"\s+".join(re.escape(word) for word in piece.split()) for piece in template.split("*")]
+        filled = [r"\s*[^\n]{0,100}?\s*"] * (len(pieces) - 1)
+        if template.rstrip().endswith("*"):
+            filled[-1] = r"[^\n]{0,100}"
+        pattern = "".join(itertools.chain.from_iterable(zip(pieces, [*filled, ""])))
+        anchor = max(template.replace("*", " ").split(), key=len).lower()
+        patterns.append((anchor, re.compile(pattern, re.IGNORECASE)))
+    return tuple(patterns)
 
 
 def _segments(text: str) -> list[str]:

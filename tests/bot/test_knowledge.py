@@ -176,6 +176,17 @@ def test_a_variant_must_be_a_phrase_read_as_one_word(tmp_path: Path, variants: s
         load_from(copy)
 
 
+def test_a_frame_sentence_of_one_word_is_refused(tmp_path: Path) -> None:
+    # a single word ("Unrouteable") could be a cause: dropping it from every report would hide it
+    copy = _broken_copy(tmp_path)
+    path = copy / "lexicon.toml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("templates = [\n", 'templates = [\n    "Unrouteable *",\n', 1), encoding="utf-8")
+    with pytest.raises(KnowledgeError, match="templates") as refused:
+        load_from(copy)
+    assert refused.value.path == "lexicon.toml"
+
+
 def test_a_variant_phrase_reads_as_its_word(knowledge: Knowledge) -> None:
     canonical = knowledge.lexicon.canonical
     assert canonical("Host NOT\n  reachable.") == "Host unreachable."

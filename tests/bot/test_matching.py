@@ -108,6 +108,59 @@ def test_a_reports_frame_does_not_outvote_its_cause(matcher: Matcher) -> None:
     assert (found.outcome, found.entry_id) == ("answer", "recipient-mailbox-full")
 
 
+_EXIM_DELAY = (
+    "This message was created automatically by mail delivery software.\n\n"
+    "A message that you sent has not yet been delivered to one or more of its\n"
+    "recipients after more than 8 hours on the queue on smtp.shop.example.\n\n"
+    "The message identifier is:     1tAbCd-000XyZ-7q\n"
+    "The subject of the message is: Invoice 2291\n"
+    "The date of the message is:    Mon, 02 Feb 2026 10:00:00 +0100\n\n"
+    "The address to which the message has not yet been delivered is:\n\n"
+    "  petra@firma.example\n"
+    "    Delay reason: {cause}\n\n"
+    "No action is required on your part. Delivery attempts will continue for\n"
+    "some time, and this warning may be repeated at intervals if the message\n"
+    "remains undelivered. Eventually the mail delivery software will give up,\n"
+    "and when that happens, the message will be returned to you.\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("cause", "entry"),
+    [
+        ("SMTP error from remote mail server after RCPT TO:<petra@firma.example>: "
+         "451 4.7.1 Could not check SPF policy: DNS timeout, try again later", "spf-dmarc-failed"),
+        ("SMTP error from remote mail server after end of data: "
+         "451 4.7.1 DKIM key lookup failed, try again later", "spf-dmarc-failed"),
+        ("SMTP error from remote mail server after RCPT TO:<petra@firma.example>: "
+         "452 4.2.2 Mailbox full", "recipient-mailbox-full"),
+    ],
+)
+def test_a_frames_own_sentences_say_nothing_of_the_cause(matcher: Matcher, cause: str, entry: str) -> None:
+    # Exim's delay warning speaks of queues, retries and giving up: words of other entries,
+    # which answered remote-smtp-unreachable for a temporary SPF or DKIM failure
+    found = matcher.match(_EXIM_DELAY.format(cause=cause))
+    assert (found.outcome, found.entry_id) == ("answer", entry)
+
+
+def test_a_frame_sentences_words_still_count_outside_it(matcher: Matcher) -> None:
+    # "Network congestion or failure." is a line of Courier's delay notice: there it says
+    # nothing, in a server's reply it is read
+    notice = (
+        "DELAYS IN DELIVERING YOUR MESSAGE\n\n"
+        "The delivery of the following E-mail message has been delayed.  This is an\n"
+        "advisory notice only; it is sent only to notify you about a temporary delay\n"
+        "in delivering your message.  You DO NOT need to do anything at this time.\n"
+        "Additional attempts to deliver your message will be made.  Some possible\n"
+        "reasons for this delay:\n\n"
+        "   * Network congestion or failure.\n\n"
+        "   * The destination mail server is temporarily off-line.\n"
+    )
+    assert matcher.scores(notice, pasted=True) == []
+    replied = matcher.scores("Diagnostic-Code: smtp; 421 4.4.2 Network congestion or failure.", pasted=True)
+    assert replied[0][0] == "remote-smtp-unreachable"
+
+
 @pytest.mark.parametrize(
     "frame",
     [
