@@ -341,6 +341,9 @@ def test_a_programs_own_error_is_not_a_failure_only_reports_show(matcher: Matche
     # recipient's server; the same words in a report are the recipient's server
     printer = matcher.match("printer says TLS handshake failed")
     assert (printer.outcome, printer.entry_id) == ("answer", "ssl-tls-options")
+    # a server's send-only client (msmtp, nullmailer...) is a mail program too
+    relay = matcher.match("mutt: SMTP session failed: TLS handshake failed")
+    assert (relay.outcome, relay.entry_id) == ("answer", "ssl-tls-options")
     report = matcher.match(
         "TLS error on connection to mx.shop.example [203.0.113.5] (SSL_connect): TLS handshake failed\n"
         "<ivo@shop.example>: delivery temporarily suspended"
