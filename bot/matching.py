@@ -76,7 +76,7 @@ _TOP_SIG = 2  # ... and of its 2 closest signatures
 _CODE_ONLY = 0.5  # a signature that shares only a status code with the message: half a match
 # the party a refusal is about, as Postfix's restrictions name it ("Client host rejected",
 # "Sender address rejected", "Recipient address rejected"; pair tokens): one reply names one
-_PARTIES = ("client+host", "addres+sender", "addres+recipi")
+_PARTIES = (("client+host", "ipclie"), ("addres+sender",), ("addres+recipi",))  # ipclie: lexicon's "ipclient"
 _OTHER_PARTY = 0.25  # a phrasing about another party than the message names: "Access denied" is not enough
 _PAIR_WEIGHT = 0.5  # two adjacent words as one feature, next to the words themselves
 _WRONG_STAGE = 0.3  # an entry whose failure cannot be the reply to the command that failed
@@ -175,7 +175,7 @@ class Matcher:
         self._nearest = functools.lru_cache(maxsize=20_000)(self._nearest_uncached)
         # per kind of phrasing, per party a refusal can name (_PARTIES): the phrasings naming it
         self._naming = {
-            kind: tuple(frozenset(postings.get(tok, ())) for tok in _PARTIES)
+            kind: tuple(frozenset().union(*(postings.get(tok, ()) for tok in party)) for party in _PARTIES)
             for kind, postings in (("sig", self._postings_sig), ("q", self._postings_q))
         }
 
@@ -319,7 +319,7 @@ class Matcher:
         values: dict[int, list[float]] = defaultdict(list)
         inv_q = 1.0 / q_norm
         signature = kind == "sig"
-        named = [i for i, tok in enumerate(_PARTIES) if tok in query]
+        named = [i for i, party in enumerate(_PARTIES) if not query.keys().isdisjoint(party)]
         other_party: set[int] = set()  # phrasings that name only parties the query does not
         if named:
             # "Recipient address rejected: Access denied" is not "Sender address rejected:

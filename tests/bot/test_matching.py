@@ -363,6 +363,24 @@ def test_sender_is_a_telling_word_though_frames_use_it(matcher: Matcher) -> None
 
 
 @pytest.mark.parametrize(
+    ("refusal", "entry"),
+    [
+        ("550 Sender IP address 198.51.100.7 blacklisted here", "sender-ip-blocklisted"),
+        ("550 5.7.1 The sender IP 198.51.100.7 is blacklisted here", "sender-ip-blocklisted"),
+        ("554 Rejected: the IP-address of the sender is blacklisted", "sender-ip-blocklisted"),
+        ("550 5.7.1 Sender's IP 203.0.113.9 is blacklisted by local policy", "sender-ip-blocklisted"),
+        ("554 Rejected: the sender's address is on our local blacklist", "sender-blacklisted"),
+        ("550 Your sender address <promo@deals.example> is blacklisted here", "sender-blacklisted"),
+    ],
+)
+def test_the_senders_ip_is_the_sending_server_not_the_senders_address(matcher: Matcher, refusal: str, entry: str) -> None:
+    # "sender IP" names the sending server, as "Client host" does: another party than the
+    # sender's address, though both say "sender"
+    found = matcher.match(refusal)
+    assert (found.outcome, found.entry_id) == ("answer", entry)
+
+
+@pytest.mark.parametrize(
     "text", ["how much is the pro plan", "is there a problem with your servers right now? outage?", "Was kostet das Angebot mit 5 Postfächern?"]
 )
 def test_prices_and_outages_are_not_mail_problems(matcher: Matcher, text: str) -> None:
