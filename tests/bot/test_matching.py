@@ -351,6 +351,20 @@ def test_a_programs_own_error_is_not_a_failure_only_reports_show(matcher: Matche
     assert report.entry_id == "remote-tls-failed"
 
 
+@pytest.mark.parametrize(
+    "error",
+    [
+        "Thunderbird: cannot locate host smtp.shop.exmple: Name or service not known",
+        "msmtp: cannot locate host smtp.shop.exmple: Name or service not known\n"
+        "msmtp: could not send mail (account default from /home/ivo/.msmtprc)",
+    ],
+)
+def test_a_program_that_cannot_find_its_server_has_a_typo_in_its_settings(matcher: Matcher, error: str) -> None:
+    # a mail program looks up its own outgoing server, never the recipient's domain
+    found = matcher.match(error)
+    assert (found.outcome, found.entry_id) == ("answer", "smtp-settings")
+
+
 def test_sender_is_a_telling_word_though_frames_use_it(matcher: Matcher) -> None:
     # "returning message to sender" is frame; "does not accept mail from this sender" is the cause
     report = (
