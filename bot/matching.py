@@ -238,7 +238,7 @@ class Matcher:
 
     def _without_templates(self, text: str) -> str:
         """``text`` without the frame sentences of lexicon.toml's ``templates`` (each as a line break)."""
-        text = text[:_SCAN]
+        text = _SENDMAIL_SUMMARY.sub(r"\1", text[:_SCAN])
         lowered = text.lower()
         for anchor, pattern in self._templates:
             if anchor in lowered:
@@ -626,6 +626,11 @@ def _notice(text: str) -> str | None:
     if _FAILURE.search(head):
         return "failure"
     return None
+
+
+# Sendmail follows the remote server's refusal of a recipient ("<<< 553 ...spamhaus...") with
+# its own "550 5.1.1 <addr>... User unknown", whatever the refusal said: a frame line there
+_SENDMAIL_SUMMARY = re.compile(r"(^[ \t]*<<<[^\n]*\n)[ \t]*5\d\d[ -]5\.1\.1 <[^<>\n]{0,254}>\.\.\. User unknown[ \t]*$", re.MULTILINE | re.IGNORECASE)
 
 
 def _template_patterns(templates: tuple[str, ...]) -> tuple[tuple[str, re.Pattern[str]], ...]:

@@ -365,6 +365,30 @@ def test_a_program_that_cannot_find_its_server_has_a_typo_in_its_settings(matche
     assert (found.outcome, found.entry_id) == ("answer", "smtp-settings")
 
 
+@pytest.mark.parametrize(
+    ("refusal", "entry"),
+    [
+        ("550 5.7.1 Service unavailable; client [203.0.113.7] blocked using bl.spamcop.net", "sender-ip-blocklisted"),
+        ("552 5.2.2 Mailbox over quota", "recipient-mailbox-full"),
+        ("550 5.1.1 <ivo@shop.example>... No such user here", "remote-user-unknown"),
+    ],
+)
+def test_sendmails_own_user_unknown_after_a_refusal_is_frame(matcher: Matcher, refusal: str, entry: str) -> None:
+    # Sendmail writes "User unknown" after any refusal of a recipient: the reply above is the cause
+    report = (
+        "   ----- The following addresses had permanent fatal errors -----\n"
+        "<ivo@shop.example>\n"
+        f"    (reason: {refusal})\n\n"
+        "   ----- Transcript of session follows -----\n"
+        "... while talking to mx.shop.example.:\n"
+        ">>> RCPT To:<ivo@shop.example>\n"
+        f"<<< {refusal}\n"
+        "550 5.1.1 <ivo@shop.example>... User unknown\n"
+    )
+    found = matcher.match(report)
+    assert (found.outcome, found.entry_id) == ("answer", entry)
+
+
 def test_sender_is_a_telling_word_though_frames_use_it(matcher: Matcher) -> None:
     # "returning message to sender" is frame; "does not accept mail from this sender" is the cause
     report = (
