@@ -559,11 +559,20 @@ _WRAPPED_LINES = 6  # Gmail's longest replies wrap to about six lines under Post
 # say it
 _STAGE = re.compile(r"(?:in reply to|after|>>>)\s+(mail from|rcpt to|end of data|data)\b", re.IGNORECASE)
 _STAGE_NAMES = {"mail from": "mail", "rcpt to": "rcpt", "end of data": "data", "data": "data"}
+# a server that answered the connection itself with a refusal: Postfix ("refused to talk to
+# me: 554 ..."), qmail ("Connected to 192.0.2.1 but greeting failed"), Exim ("after initial
+# connection: 421 ..."). It was reached, and no sender or recipient was named yet
+_GREETING = re.compile(
+    r"refused to talk to me:\s*[45]\d\d|but greeting failed|after initial connection:\s*[45]\d\d", re.IGNORECASE
+)
 
 
 def _stage(text: str) -> str | None:
     """The one SMTP stage whose reply a report quotes (``"mail"``, ...), or None when it names none or several."""
-    found = {_STAGE_NAMES[m.group(1).lower()] for m in _STAGE.finditer(text[:_SCAN])}
+    head = text[:_SCAN]
+    found = {_STAGE_NAMES[m.group(1).lower()] for m in _STAGE.finditer(head)}
+    if _GREETING.search(head):
+        found.add("connect")
     return found.pop() if len(found) == 1 else None
 
 

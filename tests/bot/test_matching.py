@@ -389,6 +389,21 @@ def test_sendmails_own_user_unknown_after_a_refusal_is_frame(matcher: Matcher, r
     assert (found.outcome, found.entry_id) == ("answer", entry)
 
 
+@pytest.mark.parametrize(
+    "report",
+    [
+        "SMTP error from remote mail server after initial connection:\n    554 Spam source, connection refused",
+        "<ivo@shop.example>: host mx.shop.example[203.0.113.9] refused to talk to me: 550 Sender rejected by policy",
+        "<ivo@shop.example>: host mx.shop.example[203.0.113.9] refused to talk to me: 554 Your host is a known spam source",
+    ],
+)
+def test_a_refused_greeting_is_about_the_sending_server(matcher: Matcher, report: str) -> None:
+    # the server answered the connection itself: it was reached, and it knew no sender,
+    # recipient or content yet; only the sending server's standing (or load) can be the cause
+    found = matcher.match(report)
+    assert found.outcome != "answer" or found.entry_id in {"sender-ip-blocklisted", "too-many-connections"}
+
+
 def test_sender_is_a_telling_word_though_frames_use_it(matcher: Matcher) -> None:
     # "returning message to sender" is frame; "does not accept mail from this sender" is the cause
     report = (
