@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from pathlib import Path
@@ -229,3 +230,13 @@ def test_a_copy_without_some_phrasings_keeps_everything_else(knowledge: Knowledg
 def test_bad_shown_in_is_refused(tmp_path: Path) -> None:
     refused = _refusal(tmp_path, "remote-tls-failed", 'shown_in = "report"', 'shown_in = "bounce"', "shown_in")
     assert refused.entry_id == "remote-tls-failed"
+
+
+@pytest.mark.parametrize("path", sorted((Path(__file__).resolve().parents[2] / "eval").glob("*.jsonl")), ids=lambda p: p.name)
+def test_the_eval_sets_label_with_known_ids(knowledge: Knowledge, path: Path) -> None:
+    # a label that names no entry would count every answer to it as wrong
+    known = set(knowledge.ids)
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        row = json.loads(line)
+        assert isinstance(row["text"], str) and row["text"].strip(), f"{path.name}:{number}"
+        assert set(row.get("expected") or []) <= known, f"{path.name}:{number}"
