@@ -39,7 +39,7 @@ from bot.config import Settings
 from bot.errors import ConfigError
 from bot.knowledge import load_knowledge
 from bot.service import SupportBot
-from bot.store import open_store
+from bot.store import Store, open_store
 
 from .webhook import create_app
 
@@ -65,7 +65,7 @@ async def serve(settings: Settings, *, sock: socket.socket | None = None, stop: 
     """
     store = open_store(settings.db)
     try:
-        bot = SupportBot(settings=settings, store=store, checker=_checker(settings))
+        bot = SupportBot(settings=settings, store=store, checker=_checker(settings, store))
         await _serve_bot(bot, settings, sock, stop)
     finally:
         store.close()
@@ -81,13 +81,14 @@ def _adapter(name: str) -> Any:
     return importlib.import_module(f"{__package__}.{name}")
 
 
-def _checker(settings: Settings) -> Checker:
-    """The deployment's DNS and port checker (guarded: public mail servers only).
+def _checker(settings: Settings, store: Store) -> Checker:
+    """The deployment's DNS and port checker (guarded: public mail servers only), its rate
+    limit kept in the deployment's store.
 
     Raises:
         ConfigError: ``MAILMEDIC_DNS_SERVERS`` is malformed.
     """
-    return default_checker(settings, load_knowledge())
+    return default_checker(settings, load_knowledge(), store)
 
 
 async def _serve_bot(

@@ -47,7 +47,7 @@ from .mx import addressless, check_mx, describe
 from .policy import check_dmarc, check_spf
 from .port import port_findings
 from .probe import probe
-from .ratelimit import RateLimiter
+from .ratelimit import Claims, Limiter, RateLimiter, SharedRateLimiter
 from .report import Report, UiTexts
 from .resolver import DnsAnswer, DnsResolver, RecordType, Resolver, parse_servers
 
@@ -104,6 +104,8 @@ class GuardedChecker:
         resolver: the DNS seam (default: dnspython, at ``settings.dns_servers`` when set).
         connector: the TCP seam (default: asyncio streams to the vetted address).
         clock: monotonic seconds for the rate limit (default :func:`time.monotonic`).
+        limiter: the per-user rate limit (default: this process's own
+            :class:`~bot.checks.ratelimit.RateLimiter` at ``check_rate_per_minute``).
         tls_context: makes the verifying TLS client context (default: the system trust
             store, which honours ``SSL_CERT_FILE``).
         probe_timeout: seconds for each probe step (connect, greeting, reply, handshake).
@@ -128,6 +130,7 @@ class GuardedChecker:
         dns_timeout: float = 3.0,
         max_probes: int = 10,
         max_dns: int = 64,
+        limiter: Limiter | None = None,
     ) -> None:
         self._settings = settings
         self._texts = knowledge
@@ -135,7 +138,7 @@ class GuardedChecker:
         base = resolver or DnsResolver(parse_servers(settings.dns_servers), timeout=min(dns_timeout, budget))
         self._resolver = _Capped(base, asyncio.Semaphore(max_dns))
         self._connector = connector or TcpConnector()
-        self._limiter = RateLimiter(settings.check_rate_per_minute, clock=clock or time.monotonic)
+        self._limiter = limiter or RateLimiter(settings.check_rate_per_minute, clock=clock or time.monotonic)
         self._tls_context = tls_context
         self._probe_timeout = min(probe_timeout, budget)
         self._probes = asyncio.Semaphore(max_probes)
@@ -362,14 +365,17 @@ class GuardedChecker:
         return CheckOutcome("refused", (finding,), reason=refusal.reason)
 
 
-def default_checker(settings: Settings, knowledge: UiTexts) -> GuardedChecker:
+def default_checker(settings: Settings, knowledge: UiTexts, store: Claims | None = None) -> GuardedChecker:
     """The checker a deployment uses: dnspython at ``MAILMEDIC_DNS_SERVERS`` (or the
-    system's resolver), real TCP and TLS, the limits from ``settings``.
+    system's resolver), real TCP and TLS, the limits from ``settings``; with ``store``, the
+    per-user rate limit is kept there, shared by every instance using it.
 
     Raises:
         ConfigError: ``MAILMEDIC_DNS_SERVERS`` is malformed.
     """
-    return GuardedChecker(settings, knowledge)
+    if store is None:
+        return GuardedChecker(settings, knowledge)
+    return GuardedChecker(settings, knowledge, limiter=SharedRateLimiter(store, settings.check_rate_per_minute))
 
 
 def _split_host_port(token: str) -> tuple[str, str | None]:

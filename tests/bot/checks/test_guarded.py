@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from bot.checks import GuardedChecker, default_checker
+from bot.checks.ratelimit import SharedRateLimiter
+from bot.store import SqliteStore
 from bot.knowledge import Knowledge
 from bot.models import CheckCommand
 
@@ -241,3 +245,22 @@ async def test_cancelling_a_request_cancels_its_lookups(knowledge: Knowledge) ->
         await request
     await asyncio.sleep(0)
     assert sorted(cancelled) == ["a.example.com", "b.example.com"]
+
+
+async def test_instances_sharing_a_store_share_the_rate_limit(knowledge: Knowledge, tmp_path: Path) -> None:
+    # the deployment's limit, not each instance's: the third request is refused by whichever serves it
+    store = SqliteStore(str(tmp_path / "shared.db"))
+    resolver = RecordingResolver()
+    one, two = (
+        GuardedChecker(settings(), knowledge, resolver=resolver, connector=RecordingConnector(), limiter=SharedRateLimiter(store, 2))
+        for _ in range(2)
+    )
+    command = CheckCommand("mx", ("example.com",))
+    assert (await one.run(command, user="alice", language="fr")).status != "refused"
+    assert (await two.run(command, user="alice", language="fr")).status != "refused"
+    asked = len(resolver.calls)
+    limited = await one.run(command, user="alice", language="fr")
+    assert (limited.status, limited.reason) == ("refused", "rate-limited")
+    assert "60 secondes" in limited.findings[0].summary
+    assert len(resolver.calls) == asked  # nothing was sent for it
+    store.close()
