@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
 """Load the webhook: N tickets over C concurrent connections to a service this script starts.
 
-    python scripts/load_webhook.py [--tickets 2000] [--concurrency 20] [--batch 1]
+    python scripts/load_webhook.py [--tickets 2000] [--concurrency 20] [--batch 1] [--postgres]
 
 It starts ``python -m adapters.runner`` on a free loopback port with a fresh SQLite file in a
-temporary directory (every ticket is committed before it is acknowledged, as in production),
-waits for ``/readyz``, sends the tickets with httpx over ``--concurrency`` keep-alive
+temporary directory, or with ``--postgres`` a throwaway PostgreSQL server on loopback (the
+tests' ``tests/postgres_server.py``; needs ``initdb`` and the ``postgres`` extra); every
+ticket is committed before it is acknowledged, as in production. It
+then waits for ``/readyz``, sends the tickets with httpx over ``--concurrency`` keep-alive
 connections, then stops the service with SIGTERM. It prints throughput, latency percentiles
 per request and the error count, and checks that the store holds every ticket once.
 
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import signal
 import socket
@@ -26,6 +29,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import httpx
@@ -53,7 +57,7 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _start(db: Path, port: int, log: Path) -> subprocess.Popen[bytes]:
+def _start(db: str, port: int, log: Path) -> subprocess.Popen[bytes]:
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "PYTHONPATH": str(ROOT),
@@ -144,12 +148,43 @@ def main() -> int:
     parser.add_argument("--tickets", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, default=20)
     parser.add_argument("--batch", type=int, default=1, help="tickets per request (1..100)")
+    parser.add_argument("--postgres", action="store_true", help="store in a throwaway PostgreSQL server, not SQLite")
     args = parser.parse_args()
     if not 1 <= args.batch <= 100 or args.tickets < 1 or args.concurrency < 1:
         parser.error("--tickets and --concurrency must be positive, --batch 1..100")
 
+    server = None
+    if args.postgres:
+        sys.path.insert(0, str(ROOT / "tests"))
+        import postgres_server
+
+        server = postgres_server.start()
+    try:
+        return _run(args, server)
+    finally:
+        if server is not None:
+            server.stop()
+
+
+def _count(db: str) -> tuple[int, int]:
+    """Rows and distinct ticket ids in the store's triage table."""
+    query = "SELECT COUNT(*), COUNT(DISTINCT ticket_id) FROM triage"
+    if db.startswith("postgresql://"):
+        import psycopg
+
+        with psycopg.connect(db) as pg:
+            row = pg.execute(query).fetchone()
+    else:
+        with contextlib.closing(sqlite3.connect(db)) as conn:
+            row = conn.execute(query).fetchone()
+    assert row is not None
+    return int(row[0]), int(row[1])
+
+
+def _run(args: argparse.Namespace, server: Any) -> int:
     with tempfile.TemporaryDirectory(prefix="mailmedic-load-") as tmp:
-        db, log = Path(tmp) / "load.db", Path(tmp) / "service.log"
+        db = server.url(server.create_database()) if server is not None else str(Path(tmp) / "load.db")
+        log = Path(tmp) / "service.log"
         port = _free_port()
         url = f"http://127.0.0.1:{port}"
         process = _start(db, port, log)
@@ -165,12 +200,11 @@ def main() -> int:
             except subprocess.TimeoutExpired:
                 process.kill()
                 code = process.wait(5)
-        with sqlite3.connect(db) as conn:
-            stored = conn.execute("SELECT COUNT(*), COUNT(DISTINCT ticket_id) FROM triage").fetchone()
-        conn.close()
+        stored = _count(db)
 
     requests = len(latencies)
     ms = sorted(x * 1000 for x in latencies)
+    print(f"store          {'PostgreSQL' if server is not None else 'SQLite'}")
     print(
         f"tickets        {args.tickets} in {requests} request(s) of up to {args.batch}, {args.concurrency} connections"
     )
