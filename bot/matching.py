@@ -75,8 +75,9 @@ _TOP_Q = 3  # an entry is as close as the mean of its 3 closest question phrasin
 _TOP_SIG = 2  # ... and of its 2 closest signatures
 _CODE_ONLY = 0.5  # a signature that shares only a status code with the message: half a match
 # the party a refusal is about, as Postfix's restrictions name it ("Client host rejected",
-# "Sender address rejected", "Recipient address rejected"; pair tokens): one reply names one
-_PARTIES = (("client+host", "ipclie"), ("addres+sender",), ("addres+recipi",))  # ipclie: lexicon's "ipclient"
+# "Sender address rejected", "Recipient address rejected"; pair tokens; "ipclie" is the lexicon's
+# "ipclient", the sender's IP): one reply names one
+_PARTIES = (("client+host", "ipclie"), ("addres+sender",), ("addres+recipi",))
 _OTHER_PARTY = 0.25  # a phrasing about another party than the message names: "Access denied" is not enough
 _PAIR_WEIGHT = 0.5  # two adjacent words as one feature, next to the words themselves
 _WRONG_STAGE = 0.3  # an entry whose failure cannot be the reply to the command that failed
@@ -237,7 +238,8 @@ class Matcher:
         return weights
 
     def _without_templates(self, text: str) -> str:
-        """``text`` without the frame sentences of lexicon.toml's ``templates`` (each as a line break)."""
+        """``text`` without its frame's own sentences, each left as a line break: lexicon.toml's
+        ``templates``, and Sendmail's "User unknown" after a refusal it quotes."""
         text = _SENDMAIL_SUMMARY.sub(r"\1", text[:_SCAN])
         lowered = text.lower()
         for anchor, pattern in self._templates:
@@ -639,7 +641,9 @@ def _notice(text: str) -> str | None:
 
 # Sendmail follows the remote server's refusal of a recipient ("<<< 553 ...spamhaus...") with
 # its own "550 5.1.1 <addr>... User unknown", whatever the refusal said: a frame line there
-_SENDMAIL_SUMMARY = re.compile(r"(^[ \t]*<<<[^\n]*\n)[ \t]*5\d\d[ -]5\.1\.1 <[^<>\n]{0,254}>\.\.\. User unknown[ \t]*$", re.MULTILINE | re.IGNORECASE)
+_SENDMAIL_SUMMARY = re.compile(
+    r"(^[ \t]*<<<[^\n]*\n)[ \t]*5\d\d[ -]5\.1\.1 <[^<>\n]{0,254}>\.\.\. User unknown[ \t]*$", re.MULTILINE | re.IGNORECASE
+)
 
 
 def _template_patterns(templates: tuple[str, ...]) -> tuple[tuple[str, re.Pattern[str]], ...]:
@@ -653,7 +657,7 @@ def _template_patterns(templates: tuple[str, ...]) -> tuple[tuple[str, re.Patter
         if template.rstrip().endswith("*"):
             filled[-1] = r"[^\n]{0,100}"
         pattern = "".join(itertools.chain.from_iterable(zip(pieces, [*filled, ""])))
-        anchor = max(template.replace("*", " ").split(), key=len).lower()
+        anchor = max(re.findall(r"\w+", template), key=len).lower()
         patterns.append((anchor, re.compile(pattern, re.IGNORECASE)))
     return tuple(patterns)
 
