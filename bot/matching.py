@@ -127,7 +127,8 @@ class Matcher:
         self._ids = knowledge.ids
         self._stopwords = knowledge.lexicon.stopwords
         self._canonical = knowledge.lexicon.canonical
-        self._signatures = tuple(quotable(knowledge.entry(entry_id).signatures) for entry_id in self._ids)
+        frame = tuple(fold(line) for line in knowledge.lexicon.boilerplate)
+        self._signatures = tuple(quotable(knowledge.entry(entry_id).signatures, frame) for entry_id in self._ids)
         self._related = tuple(
             frozenset(
                 {entry_id}

@@ -21,6 +21,7 @@ _QUOTE_CUTOFF = 72.0
 _QUOTE_MIN_CHARS = 40
 _QUOTE_SLACK = 8.0
 _WHOLE_SCORE = 90.0  # how closely a signature must match all of a short text to quote it whole
+_FRAME_SCORE = 90.0  # how closely a signature's sentence must be a frame line to be no quote of its own
 
 
 def quote_error(text: str, signatures: tuple[str, ...]) -> str | None:
@@ -89,16 +90,26 @@ def _alignments(signatures: tuple[str, ...], part: str, offset: int) -> list[tup
 _SIG_ADDRESS = re.compile(r"<?[\w.+-]+@[\w.-]+>?:?")
 
 
-def quotable(signatures: tuple[str, ...]) -> tuple[str, ...]:
-    """Signatures and their sentences, without example addresses: what a paste may hold of them."""
+def quotable(signatures: tuple[str, ...], frame: tuple[str, ...] = ()) -> tuple[str, ...]:
+    """Signatures and their sentences, without example addresses: what a paste may hold of them.
+
+    A sentence that is one of a report's ``frame`` lines (folded; "SMTP error from remote
+    mail server after RCPT TO:") is no piece of its own: quoted alone, it would show the
+    frame instead of the server's reply.
+    """
     pieces: list[str] = []
     for signature in signatures:
         bare = " ".join(_SIG_ADDRESS.sub(" ", signature).split())
         pieces.append(bare)
         parts = [p.strip() for p in re.split(r"(?<=[.;:])\s+", bare) if len(p.strip()) >= 15]
         if len(parts) > 1:
-            pieces.extend(parts)
+            pieces.extend(part for part in parts if not _is_frame(part, frame))
     return tuple(dict.fromkeys(piece for piece in pieces if piece))
+
+
+def _is_frame(sentence: str, frame: tuple[str, ...]) -> bool:
+    folded = fold(sentence).strip(" .;:")
+    return bool(frame) and process.extractOne(folded, frame, scorer=fuzz.ratio, score_cutoff=_FRAME_SCORE) is not None
 
 
 _MARKED = re.compile(r"```(?:[a-z]*\n)?(.*?)(?:```|$)|`([^`\n]+)`", re.DOTALL)

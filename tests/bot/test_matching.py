@@ -498,6 +498,29 @@ async def test_the_quote_is_the_error_as_pasted(bot: SupportBot, text: str, quot
     assert not reply.quote.lower().startswith(("hi", "bonjour", "host said"))
 
 
+@pytest.mark.parametrize(
+    ("report", "reply"),
+    [
+        (
+            "SMTP error from remote mail server after RCPT TO:<max@beispiel.de>:\n"
+            "    550 5.7.1 Service unavailable; client [203.0.113.45] blocked using zen.spamhaus.org",
+            "550 5.7.1 Service unavailable; client [203.0.113.45] blocked using zen.spamhaus.org",
+        ),
+        (
+            "Hallo, meine Mail kam zurück mit: SMTP error from remote mail server after RCPT TO:<max@beispiel.de>: "
+            "550 5.2.2 <max@beispiel.de>: mailbox full",
+            "550 5.2.2 <max@beispiel.de>: mailbox full",
+        ),
+    ],
+)
+def test_the_quote_is_the_servers_reply_not_the_reports_frame(matcher: Matcher, report: str, reply: str) -> None:
+    # Exim's "SMTP error from remote mail server after RCPT TO:" opens many signatures, but it
+    # is the frame: quoted alone, it would tell the person nothing
+    found = matcher.match(report)
+    assert found.entry_id is not None
+    assert matcher.quote(report, found.entry_id) == reply
+
+
 @pytest.mark.parametrize("word", ["entry", "list", "blocked", "quota", "{entry}", "server", "mail"])
 def test_one_word_is_never_an_answer(matcher: Matcher, word: str) -> None:
     assert matcher.match(word).outcome != "answer"
