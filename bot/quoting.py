@@ -118,7 +118,7 @@ _MARKED = re.compile(r"```(?:[a-z]*\n)?(.*?)(?:```|$)|`([^`\n]+)`", re.DOTALL)
 # address rejected:"); never without the codes, as the words before may be the person's own
 _CODES = r"(?:[245]\d\d[ -]+(?:#?[245]\.\d{1,3}\.\d{1,3}[ :]+)?|#?[245]\.\d{1,3}\.\d{1,3}[ :]+)"
 _ADDRESS = r"<[^<>\s]{1,254}>:?[ ]*"
-_LEADING = re.compile(rf"(?<![\w.]){_CODES}(?:{_ADDRESS})?(?:[A-Za-z][A-Za-z ]{{0,30}}:[ ]*)?$")
+_LEADING = re.compile(rf"(?<![\w.])(?<!\w:){_CODES}(?:{_ADDRESS})?(?:[A-Za-z][A-Za-z ]{{0,30}}:[ ]*)?$")
 _LEADING_SCAN = 400
 
 
@@ -250,11 +250,18 @@ def _widen(text: str, start: int, end: int) -> tuple[int, int]:
         start += 1  # began on punctuation: the word before it is not part of the error
     while start > 0 and text[start - 1].isalnum() and text[start].isalnum():
         start -= 1  # began inside a word
+    while start > 1 and text[start - 1] in ".-" and text[start - 2].isalnum() and text[start].isalnum():
+        start -= 1  # ... or inside a host name: "uk does not support" was "smtp.studio.co.uk does not support"
+        while start > 0 and text[start - 1].isalnum():
+            start -= 1
     while end < len(text) and text[end - 1].isalnum() and text[end].isalnum():
         end += 1  # ended inside a word
     run = re.match(r"(?:[.:/?&=%#_-]+[a-zA-Z0-9]+)+", text[end:])
     if run and re.search(r"\S*(?:://|\d\.\d)\S*$", text[start:end]):
         end += run.end()  # ended inside a link or an address: "bl.shtml?198.51.100" is not the IP
+    elif re.search(r"[a-zA-Z0-9]\.[a-zA-Z0-9-]+$", text[start:end]):
+        name = re.match(r"(?:\.[a-zA-Z0-9-]+)+", text[end:])
+        end += name.end() if name else 0  # ended inside a host name: "ssl0.ovh" is "ssl0.ovh.net"
     closing = re.match(r"[^\S\n]{0,3}>", text[end:])
     if closing and "<" in text[start:end]:
         end += closing.end()  # keep an address's closing bracket, and any space before it
@@ -268,7 +275,7 @@ def _widen(text: str, start: int, end: int) -> tuple[int, int]:
 
 
 _QUOTES = "'\"«»„“”"
-_CODE_START = re.compile(r"(?<![\w.#-])(?:[245]\d\d(?=[\s\-:,;)\]]|$)|#?[245]\.\d{1,3}\.\d{1,3}(?![\d]|\.\d))")
+_CODE_START = re.compile(r"(?<![\w.#-])(?<!\w:)(?:[245]\d\d(?=[\s\-:,;)\]]|$)|#?[245]\.\d{1,3}\.\d{1,3}(?![\d]|\.\d))")
 _SENTENCE_END = re.compile(r"[.?!](?=\s)|[,;](?=\s[^\n]*\?)")  # a comma only before the person's question
 _EDGE_MATCH = 75.0
 

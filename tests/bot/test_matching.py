@@ -499,6 +499,30 @@ async def test_the_quote_is_the_error_as_pasted(bot: SupportBot, text: str, quot
 
 
 @pytest.mark.parametrize(
+    ("text", "quote"),
+    [
+        (
+            # a port after a host name is no status code to start the quote from
+            "Im Zertifikatsdialog für smtp.firma.de:465 steht: Sichere Kommunikation mit der Gegenstelle ist "
+            "nicht möglich: Angeforderter Domainname stimmt nicht mit dem Zertifikat des Servers überein.",
+            "Sichere Kommunikation mit der Gegenstelle ist nicht möglich: Angeforderter Domainname stimmt nicht "
+            "mit dem Zertifikat des Servers überein.",
+        ),
+        (
+            # a host name is quoted whole, not from its last label on
+            "The Outgoing server (SMTP) smtp.brightside-studio.co.uk does not support the selected authentication "
+            "method. Please change the 'Authentication method' in 'Account Settings | Outgoing Server (SMTP)'.",
+            "smtp.brightside-studio.co.uk does not support the selected authentication method.",
+        ),
+    ],
+)
+def test_the_quote_keeps_host_names_whole_and_ports_out(matcher: Matcher, text: str, quote: str) -> None:
+    found = matcher.match(text)
+    assert found.entry_id is not None
+    assert matcher.quote(text, found.entry_id) == quote
+
+
+@pytest.mark.parametrize(
     ("report", "reply"),
     [
         (
