@@ -6,8 +6,8 @@
 It starts ``python -m adapters.runner`` on a free loopback port with a fresh SQLite file in a
 temporary directory, or with ``--postgres`` a throwaway PostgreSQL server on loopback (the
 tests' ``tests/postgres_server.py``; needs ``initdb`` and the ``postgres`` extra); every
-ticket is committed before it is acknowledged, as in production. It
-then waits for ``/readyz``, sends the tickets with httpx over ``--concurrency`` keep-alive
+ticket is committed before it is acknowledged, as in production. It then waits for
+``/readyz``, sends the tickets with httpx over ``--concurrency`` keep-alive
 connections, then stops the service with SIGTERM. It prints throughput, latency percentiles
 per request and the error count, and checks that the store holds every ticket once.
 

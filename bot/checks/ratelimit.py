@@ -106,7 +106,7 @@ class SharedRateLimiter:
             for slot in range(self._limit):
                 if self._store.first_seen(f"check-rate:{user}:{slot}", _WINDOW):
                     return 0
-        except Exception as exc:  # a database that is down must not stop checks
+        except Exception as exc:  # noqa: BLE001 -- any store failure (driver, lock, disk): a database that is down must not stop checks
             log.warning("check rate limit: the store failed (%s); this process's own limit applies", type(exc).__name__)
             return self._fallback.acquire(user)
         return int(_WINDOW)

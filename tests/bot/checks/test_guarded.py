@@ -8,9 +8,9 @@ import pytest
 
 from bot.checks import GuardedChecker, default_checker
 from bot.checks.ratelimit import SharedRateLimiter
-from bot.store import SqliteStore
 from bot.knowledge import Knowledge
 from bot.models import CheckCommand
+from bot.store import SqliteStore
 
 from .conftest import RecordingConnector, RecordingResolver, settings
 
