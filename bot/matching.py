@@ -127,7 +127,7 @@ class Matcher:
         self._ids = knowledge.ids
         self._stopwords = knowledge.lexicon.stopwords
         self._canonical = knowledge.lexicon.canonical
-        frame = tuple(fold(line) for line in knowledge.lexicon.boilerplate)
+        frame = tuple(fold(line) for line in knowledge.lexicon.boilerplate)  # the report frame's lines, folded
         self._signatures = tuple(quotable(knowledge.entry(entry_id).signatures, frame) for entry_id in self._ids)
         self._related = tuple(
             frozenset(
@@ -172,7 +172,7 @@ class Matcher:
         # a frame word that still tells problems apart weighs in full alone, as frame in a pair
         # ("returning message to sender"): "sender" is meaningful, "returned to sender" is frame
         self._frame_words = index.boilerplate - {stem(word) for word in knowledge.lexicon.meaningful}
-        self._frame_lines = tuple(fold(line) for line in knowledge.lexicon.boilerplate if len(line) >= _FRAME_MIN_CHARS)
+        self._frame_lines = tuple(line for line in frame if len(line) >= _FRAME_MIN_CHARS)
         self._templates = _template_patterns(knowledge.lexicon.templates)
         self._nearest = functools.lru_cache(maxsize=20_000)(self._nearest_uncached)
         # per kind of phrasing, per party a refusal can name (_PARTIES): the phrasings naming it
