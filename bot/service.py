@@ -278,7 +278,7 @@ class SupportBot:
         if offer and self.settings.auto_checks and self.checker is not None:
             check = parse_command(offer)
             if check is not None and check.check is not None:
-                outcome = await self._run_check(check.check, inbound.user, language)
+                outcome = await self._run_check(check.check, inbound, language)
                 if outcome.status != "refused":
                     reply = self.composer.with_findings(reply, outcome.findings)
         return reply
@@ -343,15 +343,17 @@ class SupportBot:
             return self.composer.message("info", language, "check.unavailable")
         if command.check is None:
             return self.composer.message("error", language, "check.usage")
-        outcome = await self._run_check(command.check, inbound.user, language)
+        outcome = await self._run_check(command.check, inbound, language)
         reason_text = None
         if outcome.reason and not outcome.findings:
             # the checker localises its refusals as findings; a bare reason falls back to usage
             reason_text = self.ui(language, "check.usage")
         return self.composer.from_check(outcome, language, reason_text=reason_text)
 
-    async def _run_check(self, command: CheckCommand, user: str, language: str) -> CheckOutcome:
+    async def _run_check(self, command: CheckCommand, inbound: Inbound, language: str) -> CheckOutcome:
         assert self.checker is not None
+        # A Slack user id and a Discord one may be the same string: the limit is per person.
+        user = f"{inbound.platform}:{inbound.user}"
         outcome = await self.checker.run(command, user=user, language=language)
         log.info("check kind=%s status=%s reason=%s", command.kind, outcome.status, outcome.reason or "-")
         for hook in self.on_check:

@@ -43,6 +43,9 @@ async def test_chat_rate_limit_answers_slow_down(chat_bot: SupportBot) -> None:
     assert reply.kind == "refused"
     assert "slow down" in reply.text and "you can run 2 checks a minute" in reply.text
     assert reply.findings[0].target == "good.test"
+    # the same id on another platform is another person
+    other = await chat_bot.handle(Inbound(text="check good.test", user="eager", platform="discord"))
+    assert other.kind == "check"
 
 
 async def test_answer_offers_the_check_its_entry_names(chat_bot: SupportBot) -> None:
