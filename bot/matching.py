@@ -641,9 +641,11 @@ def _notice(text: str) -> str | None:
 
 
 # Sendmail follows the remote server's refusal of a recipient ("<<< 553 ...spamhaus...") with
-# its own "550 5.1.1 <addr>... User unknown", whatever the refusal said: a frame line there
+# its own "550 5.1.1 <addr>... User unknown" (the address bare when it came from an alias),
+# whatever the refusal said: a frame line there
 _SENDMAIL_SUMMARY = re.compile(
-    r"(^[ \t]*<<<[^\n]*\n)[ \t]*5\d\d[ -]5\.1\.1 <[^<>\n]{0,254}>\.\.\. User unknown[ \t]*$", re.MULTILINE | re.IGNORECASE
+    r"(^[ \t]*<<<[^\n]*\n)[ \t]*5\d\d[ -]5\.1\.1 (?:<[^<>\n]{0,254}>|[^<>\s]{1,254})\.\.\. User unknown[ \t]*$",
+    re.MULTILINE | re.IGNORECASE,
 )
 
 

@@ -359,14 +359,16 @@ def test_a_programs_own_error_is_not_a_failure_only_reports_show(matcher: Matche
 
 
 @pytest.mark.parametrize(
-    ("refusal", "entry"),
+    ("refusal", "entry", "summary"),
     [
-        ("550 5.7.1 Service unavailable; client [203.0.113.7] blocked using bl.spamcop.net", "sender-ip-blocklisted"),
-        ("552 5.2.2 Mailbox over quota", "recipient-mailbox-full"),
-        ("550 5.1.1 <ivo@shop.example>... No such user here", "remote-user-unknown"),
+        ("550 5.7.1 Service unavailable; client [203.0.113.7] blocked using bl.spamcop.net", "sender-ip-blocklisted", "<ivo@shop.example>"),
+        ("552 5.2.2 Mailbox over quota", "recipient-mailbox-full", "<ivo@shop.example>"),
+        ("550 5.1.1 <ivo@shop.example>... No such user here", "remote-user-unknown", "<ivo@shop.example>"),
+        # an alias's expansion: Sendmail names the address bare
+        ("550 5.7.1 Service unavailable; client [203.0.113.7] blocked using bl.spamcop.net", "sender-ip-blocklisted", "ivo@shop.example"),
     ],
 )
-def test_sendmails_own_user_unknown_after_a_refusal_is_frame(matcher: Matcher, refusal: str, entry: str) -> None:
+def test_sendmails_own_user_unknown_after_a_refusal_is_frame(matcher: Matcher, refusal: str, entry: str, summary: str) -> None:
     # Sendmail writes "User unknown" after any refusal of a recipient: the reply above is the cause
     report = (
         "   ----- The following addresses had permanent fatal errors -----\n"
@@ -376,7 +378,7 @@ def test_sendmails_own_user_unknown_after_a_refusal_is_frame(matcher: Matcher, r
         "... while talking to mx.shop.example.:\n"
         ">>> RCPT To:<ivo@shop.example>\n"
         f"<<< {refusal}\n"
-        "550 5.1.1 <ivo@shop.example>... User unknown\n"
+        f"550 5.1.1 {summary}... User unknown\n"
     )
     found = matcher.match(report)
     assert (found.outcome, found.entry_id) == ("answer", entry)
