@@ -240,8 +240,11 @@ class Matcher:
 
     def _without_templates(self, text: str) -> str:
         """``text`` without its frame's own sentences, each left as a line break: lexicon.toml's
-        ``templates``, and Sendmail's "User unknown" after a refusal it quotes."""
+        ``templates``, Sendmail's "User unknown" after a refusal it quotes, and the temporary
+        replies of earlier attempts when a permanent one ended the delivery."""
         text = _SENDMAIL_SUMMARY.sub(r"\1", text[:_SCAN])
+        if _PERMANENT_REPLY.search(text):
+            text = _TEMPORARY_REPLY.sub("", text)
         lowered = text.lower()
         for anchor, pattern in self._templates:
             if anchor in lowered:
@@ -647,6 +650,15 @@ _SENDMAIL_SUMMARY = re.compile(
     r"(^[ \t]*<<<[^\n]*\n)[ \t]*5\d\d[ -]5\.1\.1 (?:<[^<>\n]{0,254}>|[^<>\s]{1,254})\.\.\. User unknown[ \t]*$",
     re.MULTILINE | re.IGNORECASE,
 )
+
+
+# A transcript may quote several attempts: Sendmail's "<<< 450 busy - please try later" from
+# the first MX, then "<<< 551 not our customer" from the second. The permanent reply ended the
+# delivery and is the cause; the temporary ones before it are history. Sendmail's closing
+# "554 5.0.0 Service unavailable" is no such reply: it ends every failed transcript.
+_REPLY_LINE = r"^[ \t]*(?:<<<[ \t]*|\(reason:[ \t]*)?"
+_PERMANENT_REPLY = re.compile(_REPLY_LINE + r"5\d\d[ -](?![ \t]*5\.0\.0 Service unavailable)", re.MULTILINE | re.IGNORECASE)
+_TEMPORARY_REPLY = re.compile(_REPLY_LINE + r"4\d\d[ -][^\n]*", re.MULTILINE)
 
 
 def _template_patterns(templates: tuple[str, ...]) -> tuple[tuple[str, re.Pattern[str]], ...]:

@@ -385,6 +385,32 @@ def test_sendmails_own_user_unknown_after_a_refusal_is_frame(matcher: Matcher, r
 
 
 @pytest.mark.parametrize(
+    ("refusal", "entry"),
+    [
+        ("551 not our customer", "remote-user-unknown"),
+        # a disabled account is no entry's: not the first server's "busy" either
+        ("554 delivery error: dd This account has been disabled or discontinued [#102].", None),
+    ],
+)
+def test_an_earlier_attempts_temporary_reply_is_history(matcher: Matcher, refusal: str, entry: str | None) -> None:
+    # the first MX was busy, the second refused for good: the refusal is the cause
+    report = (
+        "   ----- The following addresses had permanent fatal errors -----\n"
+        "<ivo@shop.example>\n"
+        f"    (reason: {refusal})\n\n"
+        "   ----- Transcript of session follows -----\n"
+        "... while talking to mx1.shop.example.:\n"
+        "<<< 450 busy - please try later\n"
+        "... while talking to mx2.shop.example.:\n"
+        ">>> DATA\n"
+        f"<<< {refusal}\n"
+        "554 5.0.0 Service unavailable\n"
+    )
+    found = matcher.match(report)
+    assert found.entry_id == entry and found.outcome == ("answer" if entry else "unknown")
+
+
+@pytest.mark.parametrize(
     "report",
     [
         "SMTP error from remote mail server after initial connection:\n    554 Spam source, connection refused",
