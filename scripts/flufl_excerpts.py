@@ -16,8 +16,10 @@ bot's answers. ``OUT`` gets ``id``, ``text`` and ``expected``, for ``python -m b
 
 The same works for the bounce_email fixtures that the ``bounced`` package ships (MIT):
 ``--prefix bounce_email- --glob '*.eml'`` on its ``tests/bounce_email/bounces`` directory;
-and for the npm package baunsu's (MIT), ``--prefix baunsu- --glob '*.txt'`` on its
-``tests/emails`` (``npm pack baunsu``).
+for the npm package baunsu's (MIT), ``--prefix baunsu- --glob '*.txt'`` on its
+``tests/emails`` (``npm pack baunsu``); and for Mail::DeliveryStatus::BounceParser's corpus
+(Artistic), ``--prefix bounceparser- --glob '*.msg'`` on ``t/corpus`` of its Debian source
+package (``apt-get source --download-only libmail-deliverystatus-bounceparser-perl``).
 """
 
 from __future__ import annotations
