@@ -64,7 +64,7 @@ class ConsoleChat:
             text = self._read_message()
             if text is None:
                 return 0
-            if text.strip().lower() in _QUIT:
+            if text.strip().lower().removeprefix("/") in _QUIT:  # "/quit" too, as in a chat app
                 return 0
             inbound = to_inbound(text)
             try:

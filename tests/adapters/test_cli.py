@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -104,6 +106,13 @@ def test_chat_in_the_terminal() -> None:
     out = done.stdout.decode()
     assert "Ab jetzt antworte ich Ihnen auf Deutsch." in out
     assert "Weiterleiten" in out or "Relay" in out
+
+
+@pytest.mark.parametrize("word", ["quit", "/quit", "Exit", "konec", ":q"])
+def test_a_quit_word_ends_the_chat(word: str) -> None:
+    done = _run("chat", stdin=f"help\n{word}\nhelp\n")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.decode().count("bot> ") == 1  # nothing after the quit word is read
 
 
 def test_run_without_tokens_falls_back_to_chat() -> None:
