@@ -657,8 +657,10 @@ _SENDMAIL_SUMMARY = re.compile(
 # delivery and is the cause; the temporary ones before it are history. Sendmail's closing
 # "554 5.0.0 Service unavailable" is no such reply: it ends every failed transcript.
 _REPLY_LINE = r"^[ \t]*(?:<<<[ \t]*|\(reason:[ \t]*)?"
-_PERMANENT_REPLY = re.compile(_REPLY_LINE + r"5\d\d[ -](?![ \t]*5\.0\.0 Service unavailable)", re.MULTILINE | re.IGNORECASE)
-_TEMPORARY_REPLY = re.compile(_REPLY_LINE + r"4\d\d[ -][^\n]*", re.MULTILINE)
+_PERMANENT_REPLY = re.compile(
+    _REPLY_LINE + r"5\d\d[ -](?![ \t]*5\.0\.0 Service unavailable)", re.MULTILINE | re.IGNORECASE
+)
+_TEMPORARY_REPLY = re.compile(_REPLY_LINE + r"4\d\d[ -][^\n]*", re.MULTILINE | re.IGNORECASE)
 
 
 def _template_patterns(templates: tuple[str, ...]) -> tuple[tuple[str, re.Pattern[str]], ...]:

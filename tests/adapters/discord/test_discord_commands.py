@@ -82,7 +82,8 @@ async def test_check_defers_then_follows_up_with_the_findings(
     (embed,) = followup.embeds
     assert any("example.org" in field["name"] for field in embed["fields"])
     ((asked, user, _),) = checker.commands
-    assert asked.args == ("example.org",) and user == f"discord:{event['member']['user']['id']}"  # limited per platform and person
+    # the rate limit counts per platform and person
+    assert asked.args == ("example.org",) and user == f"discord:{event['member']['user']['id']}"
 
 
 async def test_check_with_a_port_passes_both_to_the_core(
