@@ -577,9 +577,17 @@ def _stage(text: str) -> str | None:
     """The one SMTP stage whose reply a report quotes (``"mail"``, ...), or None when it names none or several."""
     head = text[:_SCAN]
     found = {_STAGE_NAMES[m.group(1).lower()] for m in _STAGE.finditer(head)}
+    if found == {"rcpt"} and _SENDER_REFUSED.search(head) and not _RECIPIENT_REFUSED.search(head):
+        # Postfix delays its sender checks to RCPT TO (smtpd_delay_reject): what was refused
+        # is still the MAIL FROM address, not a recipient
+        found = {"mail"}
     if _GREETING.search(head):
         found.add("connect")
     return found.pop() if len(found) == 1 else None
+
+
+_SENDER_REFUSED = re.compile(r"sender address rejected", re.IGNORECASE)
+_RECIPIENT_REFUSED = re.compile(r"recipient address rejected", re.IGNORECASE)
 
 
 # what a report says of its message: a delay warning (checked first: "You'll be notified if

@@ -201,6 +201,16 @@ def test_a_refusal_of_mail_from_is_never_about_the_recipient(matcher: Matcher, e
     assert to_sender.entry_id not in {"remote-user-unknown", "remote-domain-not-found"}
 
 
+def test_postfixs_delayed_sender_check_is_about_the_sender(matcher: Matcher) -> None:
+    # smtpd_delay_reject: Postfix refuses the MAIL FROM address in reply to RCPT TO
+    report = (
+        "<eva@shop.example>: host mx.shop.example[203.0.113.4] said: 550 5.1.0 <ivo@firm.example>: "
+        "Sender address rejected: User unknown in local recipient table (in reply to RCPT TO command)"
+    )
+    found = matcher.match(report)
+    assert (found.outcome, found.entry_id) == ("answer", "sender-blacklisted")
+
+
 def test_a_server_that_never_answered_is_a_delay_until_the_message_comes_back(matcher: Matcher) -> None:
     failure = "<ops@shop.example>: connect to mx.shop.example[203.0.113.8]:25: Connection timed out"
     warning = (
