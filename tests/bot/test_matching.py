@@ -190,6 +190,19 @@ def test_a_repeated_status_code_is_no_wording_of_its_own(matcher: Matcher) -> No
     assert (found.outcome, found.entry_id) == ("answer", "remote-user-unknown")
 
 
+@pytest.mark.parametrize(
+    ("error", "entry"),
+    [
+        ("550 Domain shop.example does not exist", "remote-domain-not-found"),
+        ("550 Recipient <eva@shop.example> does not exist", "remote-user-unknown"),
+    ],
+)
+def test_what_does_not_exist_decides_not_the_words_does_not_exist(matcher: Matcher, error: str, entry: str) -> None:
+    # "does not exist" is said of domains and of mailboxes alike: a signature that is little
+    # more than those words would take the one for the other
+    assert matcher.match(error).entry_id == entry
+
+
 @pytest.mark.parametrize("error", ["550 5.1.1 <eva@shop.example>: unknown user", "550 5.1.2 Domain not found"])
 def test_a_refusal_of_mail_from_is_never_about_the_recipient(matcher: Matcher, error: str) -> None:
     report = "<eva@shop.example>: host mx.shop.example[203.0.113.4] said: {} (in reply to {} command)"
