@@ -203,6 +203,11 @@ def test_what_does_not_exist_decides_not_the_words_does_not_exist(matcher: Match
     assert matcher.match(error).entry_id == entry
 
 
+def test_a_contraction_without_its_apostrophe_is_still_a_not(matcher: Matcher) -> None:
+    found = matcher.match("Could not be delivered to: <eva@shop.example> As the remote domain doesnt exist.")
+    assert (found.outcome, found.entry_id) == ("answer", "remote-domain-not-found")
+
+
 @pytest.mark.parametrize("error", ["550 5.1.1 <eva@shop.example>: unknown user", "550 5.1.2 Domain not found"])
 def test_a_refusal_of_mail_from_is_never_about_the_recipient(matcher: Matcher, error: str) -> None:
     report = "<eva@shop.example>: host mx.shop.example[203.0.113.4] said: {} (in reply to {} command)"
