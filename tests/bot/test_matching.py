@@ -72,6 +72,28 @@ async def test_seed_line_inside_a_sentence(bot: SupportBot, line: str, entry_id:
         ("535 5.7.8 Error: authentication failed: UGFzc3dvcmQ6", "smtp-auth-failed"),
         ("Client host [203.0.113.9] blocked using zen.spamhaus.org", "sender-ip-blocklisted"),
         ("552 5.3.4 Message size exceeds fixed maximum message size", "message-too-large"),
+        # the plainest one-line wordings of each failure: a signature too close to any of them
+        # (a bare "550 ... does not exist") would take it from its entry
+        ("550 No such user", "remote-user-unknown"),
+        ("550 Invalid recipient", "remote-user-unknown"),
+        ("550 Mailbox unavailable", "remote-user-unknown"),
+        ("550 No such domain", "remote-domain-not-found"),
+        ("550 Host unknown", "remote-domain-not-found"),
+        ("552 Quota exceeded", "recipient-mailbox-full"),
+        ("552 User's mailbox is full", "recipient-mailbox-full"),
+        ("554 Message exceeds maximum size", "message-too-large"),
+        ("550 Spam detected", "spam-rejected"),
+        ("550 Message content rejected", "spam-rejected"),
+        ("550 Your IP address is listed in an RBL", "sender-ip-blocklisted"),
+        ("553 Sender rejected", "sender-blacklisted"),
+        ("550 Not allowed to relay", "relay-denied"),
+        ("535 Invalid username or password", "smtp-auth-failed"),
+        ("550 DMARC policy violation", "spf-dmarc-failed"),
+        ("421 Too many concurrent connections from your IP", "too-many-connections"),
+        ("Connection refused", "remote-smtp-unreachable"),
+        ("Could not deliver for 24 hours, giving up", "queue-expired"),
+        ("TLS handshake failed", "remote-tls-failed"),
+        ("certificate name does not match host name", "tls-hostname-mismatch"),
     ],
 )
 def test_other_servers_wordings(matcher: Matcher, text: str, entry_id: str) -> None:
