@@ -103,6 +103,28 @@ def test_other_servers_wordings(matcher: Matcher, text: str, entry_id: str) -> N
 
 
 @pytest.mark.parametrize(
+    ("text", "entry_id"),
+    [
+        ("550 Empfänger unbekannt", "remote-user-unknown"),
+        ("552 Das Postfach des Empfängers ist voll", "recipient-mailbox-full"),
+        ("554 Nachricht als Spam abgelehnt", "spam-rejected"),
+        ("550 Destinataire inconnu", "remote-user-unknown"),
+        ("552 Message trop volumineux", "message-too-large"),
+        ("550 Domaine inexistant", "remote-domain-not-found"),  # "inexistant" is "exist" too
+        ("552 Buzón lleno", "recipient-mailbox-full"),
+        ("550 El dominio no existe", "remote-domain-not-found"),
+        ("535 Autenticación fallida", "smtp-auth-failed"),
+        ("550 Adresát neexistuje", "remote-user-unknown"),
+        ("552 Zpráva je příliš velká", "message-too-large"),
+        ("535 Ověření se nezdařilo", "smtp-auth-failed"),
+    ],
+)
+def test_servers_wordings_in_the_other_languages(matcher: Matcher, text: str, entry_id: str) -> None:
+    found = matcher.match(text)
+    assert (found.outcome, found.entry_id) == ("answer", entry_id)
+
+
+@pytest.mark.parametrize(
     ("text", "entries"),
     [
         # the same two words, in the other order and beside another word: word pairs decide
