@@ -218,6 +218,13 @@ def _tokenwise(
     return _RUN.sub(_one, text)
 
 
+def _address_token(match: re.Match[str]) -> str:
+    """An address is ``addr``; a postmaster address keeps its role ("postmaster addr"), which
+    says what the address is for whatever the domain (RFC 2142)."""
+    local = match.group(0).lstrip("<").partition("@")[0]
+    return " postmaster addr " if local == "postmaster" else " addr "
+
+
 def _enhanced_token(match: re.Match[str]) -> str:
     """``5.1.1`` -> ``zc5x1x1``; ``4.0.0`` and ``5.0.0`` ("other undefined status") say nothing a 4xx or 5xx does not."""
     kind, subject, detail = match.groups()
@@ -276,7 +283,7 @@ def mask(text: str) -> str:
     text = fold(_tokenwise(_COMPONENT, _component_words, text, needs="."))
     text = _URL.sub(_url_token, text)
     text = _SPACED_ADDRESS.sub(" addr spacedaddr ", text)
-    text = _tokenwise(_EMAIL, " addr ", text, needs="@")
+    text = _tokenwise(_EMAIL, _address_token, text, needs="@")
     digits = _DIGIT.search(text) is not None  # most questions have none: their patterns are skipped
     if digits:
         text = _ENHANCED.sub(_enhanced_token, text)

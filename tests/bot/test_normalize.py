@@ -18,6 +18,12 @@ def test_codes_are_kept_and_variable_parts_masked() -> None:
     assert "zc5x1x1" in tokens(text) and "zc550" in tokens(text)
 
 
+def test_a_postmaster_address_keeps_its_role() -> None:
+    # "can I delete postmaster@firma.cz?" is about the postmaster account, whatever the domain
+    assert tokens("can I delete Postmaster@firma.cz?") == ["can", "delete", "postma", "addr"]
+    assert "anna" not in mask("anna@firma.cz") and "addr" in tokens("anna@firma.cz")
+
+
 def test_an_undefined_enhanced_status_says_no_more_than_its_reply_code() -> None:
     # RFC 3463: X.0.0 is "other undefined status", as Sendmail's "554 5.0.0" shows on any failure
     assert tokens("554 5.0.0 Service unavailable") == ["zc554", "servic", "unavai"]
