@@ -537,6 +537,21 @@ def test_prices_and_outages_are_not_mail_problems(matcher: Matcher, text: str) -
     assert matcher.match(text).outcome != "answer"
 
 
+@pytest.mark.parametrize(
+    ("text", "entry"),
+    [
+        ("how do I change the DNS of my domain?", None),
+        ("wie ändere ich die Nameserver meiner Domain", None),
+        # the DNS of a mail problem is still that problem
+        ("my MX host mx2 has no A record, where do I add it in the zone?", "mx-host-no-record"),
+        ("how do I add an SPF record to my DNS", "spf-dmarc-failed"),
+    ],
+)
+def test_managing_a_domains_dns_is_no_mail_problem(matcher: Matcher, text: str, entry: str | None) -> None:
+    found = matcher.match(text)
+    assert (found.outcome == "answer", found.entry_id if found.outcome == "answer" else None) == (entry is not None, entry)
+
+
 def test_variable_parts_do_not_change_the_match(matcher: Matcher) -> None:
     one = matcher.match("<anna@firma-eins.cz>: host mx1.firma-eins.cz[198.51.100.7] said: 550 5.1.1 user unknown")
     two = matcher.match("<petr@jina.example>: host mail.jina.example[203.0.113.250] said: 550 5.1.1 user unknown")
