@@ -754,7 +754,9 @@ async def test_a_settings_question_quotes_no_error_and_keeps_its_language(bot: S
     assert reply.language == "es"
 
 
-@pytest.mark.parametrize("text", ["outgoing mail server name?", "server odchozi posty?", "what's the outgoing server?"])
+@pytest.mark.parametrize(
+    "text", ["outgoing mail server name?", "server odchozi posty?", "what's the outgoing server?", "jaký je server pro odchozí poštu?"]
+)
 def test_a_settings_question_in_common_words_is_answered(matcher: Matcher, text: str) -> None:
     # "smtp", "server" and "mail" are in every entry and in every report's frame; asked
     # plainly, they are still a question with one answer
