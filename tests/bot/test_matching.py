@@ -764,6 +764,13 @@ def test_a_settings_question_in_common_words_is_answered(matcher: Matcher, text:
     assert (found.outcome, found.entry_id) == ("answer", "smtp-settings")
 
 
+@pytest.mark.parametrize("text", ["funguje IMAP?", "does IMAP work?"])
+def test_asking_whether_imap_works_is_about_imap(matcher: Matcher, text: str) -> None:
+    # open-smtp's texts say "log in to POP3/IMAP" and "works": the question is still IMAP's
+    found = matcher.match(text)
+    assert (found.outcome, found.entry_id) == ("answer", "imap-settings")
+
+
 @pytest.mark.parametrize("text", ["can I delete postmaster@firma.cz?", "Kann ich postmaster@firma.de löschen?"])
 def test_a_question_about_the_postmaster_address_names_it_as_an_address(matcher: Matcher, text: str) -> None:
     found = matcher.match(text)
