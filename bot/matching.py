@@ -553,7 +553,9 @@ class Matcher:
 _REPORT = re.compile(
     r"(?<![\d.])[245]\.\d{1,3}\.\d{1,3}(?!\d)|(?<![\w.])[45]\d\d(?=[\s\-:])|diagnostic-code|"
     r"final-recipient|mailer-daemon|delivery status notification|could not be delivered|"
-    r"couldn't be delivered|undeliver|returned mail|in reply to|said:|permanent fatal",
+    r"couldn't be delivered|undeliver|returned mail|in reply to|said:|permanent fatal|"
+    # a report speaks to the sender ("your message wasn't delivered"); a person says "my message"
+    r"your (?:message|email|e-mail|mail) (?:wasn't|was not|has not been|hasn't been) delivered",
     re.IGNORECASE,
 )
 

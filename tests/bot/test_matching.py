@@ -764,6 +764,20 @@ def test_a_settings_question_in_common_words_is_answered(matcher: Matcher, text:
     assert (found.outcome, found.entry_id) == ("answer", "smtp-settings")
 
 
+@pytest.mark.parametrize(
+    ("text", "entry"),
+    [
+        # a report speaks to the sender: its frame words are the frame's
+        ("Your message wasn't delivered because the recipient's email provider rejected it as spam.", "spam-rejected"),
+        # a person speaks of "my message": their words are a question
+        ("My mail wasn't delivered to gmail, they say my IP is on a blacklist", "sender-ip-blocklisted"),
+    ],
+)
+def test_a_report_is_told_by_its_voice(matcher: Matcher, text: str, entry: str) -> None:
+    found = matcher.match(text)
+    assert (found.outcome, found.entry_id) == ("answer", entry)
+
+
 @pytest.mark.parametrize("text", ["funguje IMAP?", "does IMAP work?"])
 def test_asking_whether_imap_works_is_about_imap(matcher: Matcher, text: str) -> None:
     # open-smtp's texts say "log in to POP3/IMAP" and "works": the question is still IMAP's
