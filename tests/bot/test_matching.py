@@ -786,6 +786,20 @@ def test_a_message_that_did_not_arrive_is_no_cause_yet(matcher: Matcher, text: s
     assert matcher.match(text).outcome != "answer"
 
 
+@pytest.mark.parametrize(
+    ("text", "entries"),
+    [
+        ("I can't send emails", {"smtp-settings"}),
+        ("nemůžu odesílat maily", {"smtp-settings"}),
+        ("I can't receive emails", {"pop3-settings", "imap-settings"}),
+        ("ich kann keine Mails empfangen", {"pop3-settings", "imap-settings"}),
+    ],
+)
+def test_cannot_send_or_receive_leads_to_the_settings(matcher: Matcher, text: str, entries: set[str]) -> None:
+    # the first thing to check; a pasted error, if there is one, names the cause
+    assert matcher.match(text).entry_id in entries
+
+
 @pytest.mark.parametrize("text", ["funguje IMAP?", "does IMAP work?"])
 def test_asking_whether_imap_works_is_about_imap(matcher: Matcher, text: str) -> None:
     # open-smtp's texts say "log in to POP3/IMAP" and "works": the question is still IMAP's
