@@ -800,6 +800,20 @@ def test_cannot_send_or_receive_leads_to_the_settings(matcher: Matcher, text: st
     assert matcher.match(text).entry_id in entries
 
 
+@pytest.mark.parametrize(
+    ("text", "entry"),
+    [
+        ("my mailbox is full, what can I do?", "mailbox-quota"),
+        ("ma boîte mail est pleine", "mailbox-quota"),
+        ("my email to bob bounced: mailbox full", "recipient-mailbox-full"),
+    ],
+)
+def test_whose_mailbox_is_full(matcher: Matcher, text: str, entry: str) -> None:
+    # the person's own mailbox is its size with us; a recipient's is theirs to empty
+    found = matcher.match(text)
+    assert (found.outcome, found.entry_id) == ("answer", entry)
+
+
 @pytest.mark.parametrize("text", ["funguje IMAP?", "does IMAP work?"])
 def test_asking_whether_imap_works_is_about_imap(matcher: Matcher, text: str) -> None:
     # open-smtp's texts say "log in to POP3/IMAP" and "works": the question is still IMAP's
