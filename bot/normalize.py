@@ -275,7 +275,8 @@ def mask(text: str) -> str:
     Status codes become ``zc550`` / ``zc5x1x1`` tokens, and a mail program's error number
     ``zc0x_800ccc0e``; addresses ``addr``; hosts ``zhost``
     (keeping a service label: ``smtp.example.com`` -> ``smtp zhost``), so that the word
-    "host" stays a word of its own ("Host unknown"); IPs ``ip``; queue ids, dates and other
+    "host" stays a word of its own ("Host unknown"); IPs ``ipnum`` (the word "IP" stays a word:
+    "your IP is listed" is about an IP, "host mx[192.0.2.1] said" is not); queue ids, dates and other
     numbers disappear.
     """
     text = _TOO_LONG.sub(" ", text)
@@ -287,8 +288,8 @@ def mask(text: str) -> str:
     digits = _DIGIT.search(text) is not None  # most questions have none: their patterns are skipped
     if digits:
         text = _ENHANCED.sub(_enhanced_token, text)
-        text = _IPV4.sub(" ip ", text)
-    text = _IPV6.sub(" ip ", text)
+        text = _IPV4.sub(" ipnum ", text)
+    text = _IPV6.sub(" ipnum ", text)
     text = _tokenwise(_HOST, _host_token, text, needs=".")
     if digits:
         text = _BASIC.sub(lambda m: f" zc{m.group(1)} ", text)

@@ -521,6 +521,8 @@ def test_sender_is_a_telling_word_though_frames_use_it(matcher: Matcher) -> None
         ("550 5.7.1 Sender's IP 203.0.113.9 is blacklisted by local policy", "sender-ip-blocklisted"),
         ("554 Rejected: the sender's address is on our local blacklist", "sender-blacklisted"),
         ("550 Your sender address <promo@deals.example> is blacklisted here", "sender-blacklisted"),
+        # the word "IP" is about an IP; an IP address in a report's frame is not
+        ("Your IP address has been blocked due to suspicious activity.", "sender-ip-blocklisted"),
     ],
 )
 def test_the_senders_ip_is_the_sending_server_not_the_senders_address(matcher: Matcher, refusal: str, entry: str) -> None:
