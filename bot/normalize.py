@@ -69,7 +69,7 @@ _SIZE = re.compile(r"\b\d+(?:[.,]\d+)?\s?(?:([kmgt])i?b|([kmg])o|([kmgt])bytes?)
 # a run of Japanese kana or CJK ideographs is a word too: Japanese servers' templates
 # ("ディレクトリのリストにありません") recur verbatim, and a run no signature has is an unknown word
 WORD = re.compile(r"[a-z0-9_]+|[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]{2,}")
-_SERVICE_LABELS = frozenset({"smtp", "pop", "imap", "mail", "mx", "ssl", "ns", "webmail", "mta", "relay"})
+_SERVICE_LABELS = frozenset({"smtp", "pop", "imap", "mail", "mx", "ssl", "ns", "webmail", "mta", "relay", "dnsbl", "rbl", "bl"})
 _STEM = 6
 
 # Known TLDs are not needed: a "host" is dotted labels ending in letters. File names such as

@@ -85,6 +85,7 @@ async def test_seed_line_inside_a_sentence(bot: SupportBot, line: str, entry_id:
         ("550 Spam detected", "spam-rejected"),
         ("550 Message content rejected", "spam-rejected"),
         ("550 Your IP address is listed in an RBL", "sender-ip-blocklisted"),
+        ("550 Rejected 203.0.113.9 found in dnsbl.sorbs.net", "sender-ip-blocklisted"),
         ("553 Sender rejected", "sender-blacklisted"),
         ("550 Not allowed to relay", "relay-denied"),
         ("535 Invalid username or password", "smtp-auth-failed"),

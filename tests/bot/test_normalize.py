@@ -24,6 +24,13 @@ def test_an_ip_address_is_not_the_word_ip() -> None:
     assert tokens("your IP is listed") == ["your", "ip", "is", "listed"]
 
 
+def test_a_blocklists_host_name_says_what_it_is() -> None:
+    # as "smtp.example.com" is an SMTP server, "dnsbl.sorbs.net" is a DNS blocklist
+    assert tokens("found in dnsbl.sorbs.net") == ["found", "in", "dnsbl", "zhost"]
+    assert tokens("blocked using bl.spamcop.net") == ["blocke", "using", "bl", "zhost"]
+    assert tokens("found in zen.spamhaus.org") == ["found", "in", "zhost"]
+
+
 def test_a_postmaster_address_keeps_its_role() -> None:
     # "can I delete postmaster@firma.cz?" is about the postmaster account, whatever the domain
     assert tokens("can I delete Postmaster@firma.cz?") == ["can", "delete", "postma", "addr"]
