@@ -817,6 +817,23 @@ def test_whose_mailbox_is_full(matcher: Matcher, text: str, entry: str) -> None:
     assert (found.outcome, found.entry_id) == ("answer", entry)
 
 
+@pytest.mark.parametrize(
+    ("reply", "entry"),
+    [("550 Invalid recipient", "remote-user-unknown"), ("450 Too many messages, slow down", "too-many-connections")],
+)
+def test_qmails_giving_up_on_a_host_is_its_frame(matcher: Matcher, reply: str, entry: str) -> None:
+    # qmail-remote ends every failed host's lines so: no expired queue in it
+    report = (
+        "Hi. This is the qmail-send program at mail.shop.example.\n"
+        "I'm afraid I wasn't able to deliver your message to the following addresses.\n"
+        "This is a permanent error; I've given up. Sorry it didn't work out.\n\n"
+        "<ivo@firm.example>:\n198.51.100.7 does not like recipient.\n"
+        f"Remote host said: {reply}\nGiving up on 198.51.100.7.\n"
+    )
+    found = matcher.match(report)
+    assert (found.outcome, found.entry_id) == ("answer", entry)
+
+
 @pytest.mark.parametrize("text", ["funguje IMAP?", "does IMAP work?"])
 def test_asking_whether_imap_works_is_about_imap(matcher: Matcher, text: str) -> None:
     # open-smtp's texts say "log in to POP3/IMAP" and "works": the question is still IMAP's
