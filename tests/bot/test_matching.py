@@ -834,6 +834,20 @@ def test_qmails_giving_up_on_a_host_is_its_frame(matcher: Matcher, reply: str, e
     assert (found.outcome, found.entry_id) == ("answer", entry)
 
 
+@pytest.mark.parametrize(
+    ("reply", "entry"), [("550 Mailbox unavailable", "remote-user-unknown"), ("550 Message content rejected", "spam-rejected")]
+)
+def test_exchanges_problem_processing_sentence_is_its_frame(matcher: Matcher, reply: str, entry: str) -> None:
+    report = (
+        "Delivery has failed to these recipients or groups:\n\nivo@firm.example\n"
+        "The e-mail system had a problem processing this message. It won't try to deliver this message again.\n\n"
+        "Diagnostic information for administrators:\n\nGenerating server: EX01.shop.example\n\n"
+        f"ivo@firm.example\nmx.firm.example #{reply} ##\n"
+    )
+    found = matcher.match(report)
+    assert (found.outcome, found.entry_id) == ("answer", entry)
+
+
 @pytest.mark.parametrize("text", ["funguje IMAP?", "does IMAP work?"])
 def test_asking_whether_imap_works_is_about_imap(matcher: Matcher, text: str) -> None:
     # open-smtp's texts say "log in to POP3/IMAP" and "works": the question is still IMAP's
