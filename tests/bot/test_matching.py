@@ -540,6 +540,11 @@ def test_prices_and_outages_are_not_mail_problems(matcher: Matcher, text: str) -
     assert matcher.match(text).outcome != "answer"
 
 
+@pytest.mark.parametrize("text", ["my website shows a certificate error", "Firefox: the certificate of my web site is not trusted"])
+def test_a_websites_certificate_is_no_mail_servers(matcher: Matcher, text: str) -> None:
+    assert matcher.match(text).outcome != "answer"
+
+
 def test_an_invoice_that_did_not_arrive_is_billing(matcher: Matcher) -> None:
     # "nicht bekommen", "schicken": delivery words, but a helpdesk ticket about billing
     assert matcher.match("Rechnung: habe sie nicht bekommen, bitte nochmal schicken").outcome != "answer"
