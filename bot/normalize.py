@@ -447,6 +447,7 @@ def error_line(text: str) -> str | None:
     sentence without an error word are the person's, and left out.
     """
     best: tuple[int, str] | None = None
+    text = _POSTFIX_WRAPPED.sub(lambda m: m.group(1) + " " + " ".join(m.group(2).split()), text)
     for raw in text.replace("```", "\n").split("\n"):
         line = raw.strip().strip("`>").strip()
         if len(line) < 8:
@@ -460,6 +461,13 @@ def error_line(text: str) -> str | None:
     return line if len(line) <= 300 else line[:297] + "..."
 
 
+# Postfix wraps a remote server's reply under its recipient, indented: one line, read as one
+# ("<bob@example.net>: host mx.example.net[192.0.2.1] said: 550 User\n    [bob@...] does not exist")
+_POSTFIX_WRAPPED = re.compile(r"^(<[^<>\s]{1,254}>:[^\n]*)((?:\n[ \t]{2,}[^\n]+)+)", re.MULTILINE)
+# ... and names the server and the command around it: the reply is what it said
+_POSTFIX_SAID = re.compile(r"^<[^<>\s]{1,254}>:\s+host\s+\S+\s+said:\s+(.*?)(?:\s*\(in reply to [^()]*command\))?$", re.IGNORECASE)
+
+
 def _says_error(part: str) -> bool:
     """True when ``part`` holds a status code or an error word."""
     return bool(_ERRORISH.search(part) or _ENHANCED.search(part) or _BASIC.search(part))
@@ -467,6 +475,9 @@ def _says_error(part: str) -> bool:
 
 def _error_part(line: str) -> str:
     """``line`` without the person's words around the error: "Outlook pop3: -ERR ... failed. what now"."""
+    said = _POSTFIX_SAID.match(line)
+    if said is not None and said.group(1):
+        return said.group(1)
     head, colon, tail = line.partition(": ")
     # a short lead-in, or a longer one when what follows opens with a status code
     # ("Guten Tag, Kunden die uns schreiben bekommen: 550 5.1.1 User unknown")

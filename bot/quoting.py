@@ -62,6 +62,10 @@ def quote_error(text: str, signatures: tuple[str, ...]) -> str | None:
     if leading is not None and leading.group(0).strip():
         start = leading.start()  # the codes and the address in front of the words belong to the quote
     quoted = " ".join(haystack[start:end].split()).lstrip("`>\"' ").rstrip("`\"' ,;\\")
+    if quoted.endswith(")") and quoted.count(")") > quoted.count("("):
+        quoted = quoted[:-1].rstrip()  # the close of Sendmail's "(reason: ...)" around the reply
+    if _STRAY_WORD.fullmatch(quoted):
+        return None  # one plain word ("recipients.") is a stray piece of the frame, not the error
     return quoted if len(quoted) <= 300 else quoted[:297] + "..."
 
 
@@ -122,6 +126,7 @@ _LEADING = re.compile(rf"(?<![\w.])(?<!\w:){_CODES}(?:{_ADDRESS})?(?:[A-Za-z][A-
 _LEADING_SCAN = 400
 
 
+_STRAY_WORD = re.compile(r"[^\W\d_]*[a-z][^\W\d_]*[.,;:!?]?")  # not "NXDOMAIN", "zen.spamhaus.org", "error:0000..."
 _IN_REPLY = re.compile(r"\s*\(?in\s+reply\s+to\s+(?:end\s+of\s+)?[a-z\s]*?command\)?", re.IGNORECASE)
 _CONTINUED = 3  # wrapped lines (indented) that continue the error's line
 

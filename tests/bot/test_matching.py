@@ -626,6 +626,32 @@ async def test_the_quote_is_the_error_as_pasted(bot: SupportBot, text: str, quot
 @pytest.mark.parametrize(
     ("text", "quote"),
     [
+        # a frame's word is no quote: the server's reply, unwrapped, is
+        (
+            "This is the mail system at host out.shop.example.\n\n"
+            "I'm sorry to have to inform you that your message could not\n"
+            "be delivered to one or more recipients. It's attached below.\n\n"
+            "                   The mail system\n\n"
+            "<ivo@firm.example>: host mx.firm.example[198.51.100.7] said: 550 User\n"
+            "    [ivo@firm.example] does not exist (in reply to RCPT TO command)\n",
+            "550 User [ivo@firm.example] does not exist",
+        ),
+        # Sendmail's "(reason: ...)" closes around the reply, not inside it
+        (
+            "   ----- The following addresses had permanent fatal errors -----\n<ivo@firm.example>\n"
+            "    (reason: 550 Requested action not taken: mailbox unavailable)\n",
+            "550 Requested action not taken: mailbox unavailable",
+        ),
+    ],
+)
+async def test_the_quote_is_the_reply_not_its_frame(bot: SupportBot, text: str, quote: str) -> None:
+    reply = await bot.handle(Inbound(text=text))
+    assert (reply.kind, reply.quote) == ("answer", quote)
+
+
+@pytest.mark.parametrize(
+    ("text", "quote"),
+    [
         (
             # Exim's "SMTP error from remote mail server after RCPT TO:" opens many signatures,
             # but it is the frame: quoted alone, it would tell the person nothing

@@ -164,6 +164,9 @@ def test_a_number_before_an_ordinary_word_is_no_size() -> None:
         ("Diagnostic-Code: smtp; 550 <bob@example.org>... User not exist", "smtp; 550 <bob@example.org>... User not exist"),
         ("SMTP error: 535 5.7.8 Authentication failed.", "SMTP error: 535 5.7.8 Authentication failed."),
         ("hello, how are you", None),
+        # Postfix wraps the remote server's reply under the recipient: the reply is what it said
+        ("<bob@example.net>: host mx.example.net[192.0.2.1] said: 550 User\n    [bob@example.net] does not exist"
+         " (in reply to RCPT TO command)", "550 User [bob@example.net] does not exist"),
     ],
 )
 def test_the_error_line_leaves_out_the_persons_words(text: str, line: str | None) -> None:
