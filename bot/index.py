@@ -40,7 +40,9 @@ log = logging.getLogger(__name__)
 FUZZY_MIN_LEN = 6  # a shorter word is matched exactly or not at all
 _TF_HALF = 0.6  # how fast repeated use of a word by one entry saturates
 _SIG_MIN_MASS = 9.0  # a signature with less idf mass than this cannot alone prove a match
-_NOT_IN_PAIRS = frozenset({"addr", "zhost", "ip", "ipnum", "url"})  # placeholders pair with anything
+# placeholders pair with anything; the word "ip" stays out too, as while it was the IP's placeholder
+# (letting it pair lost more answers than it won)
+_NOT_IN_PAIRS = frozenset({"addr", "zhost", "ipnum", "url", "ip"})
 
 
 @dataclass(frozen=True, slots=True)

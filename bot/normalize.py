@@ -69,7 +69,10 @@ _SIZE = re.compile(r"\b\d+(?:[.,]\d+)?\s?(?:([kmgt])i?b|([kmg])o|([kmgt])bytes?)
 # a run of Japanese kana or CJK ideographs is a word too: Japanese servers' templates
 # ("ディレクトリのリストにありません") recur verbatim, and a run no signature has is an unknown word
 WORD = re.compile(r"[a-z0-9_]+|[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]{2,}")
-_SERVICE_LABELS = frozenset({"smtp", "pop", "imap", "mail", "mx", "ssl", "ns", "webmail", "mta", "relay", "dnsbl", "rbl", "bl"})
+# a host's first label that says what it is: a mail service, or a DNS blocklist ("dnsbl.sorbs.net")
+_SERVICE_LABELS = frozenset(
+    {"smtp", "pop", "imap", "mail", "mx", "ssl", "ns", "webmail", "mta", "relay", "dnsbl", "rbl", "bl"}
+)
 _STEM = 6
 
 # Known TLDs are not needed: a "host" is dotted labels ending in letters. File names such as
@@ -465,7 +468,9 @@ def error_line(text: str) -> str | None:
 # ("<bob@example.net>: host mx.example.net[192.0.2.1] said: 550 User\n    [bob@...] does not exist")
 _POSTFIX_WRAPPED = re.compile(r"^(<[^<>\s]{1,254}>:[^\n]*)((?:\n[ \t]{2,}[^\n]+)+)", re.MULTILINE)
 # ... and names the server and the command around it: the reply is what it said
-_POSTFIX_SAID = re.compile(r"^<[^<>\s]{1,254}>:\s+host\s+\S+\s+said:\s+(.*?)(?:\s*\(in reply to [^()]*command\))?$", re.IGNORECASE)
+_POSTFIX_SAID = re.compile(
+    r"^<[^<>\s]{1,254}>:\s+host\s+\S+\s+said:\s+(.*?)(?:\s*\(in reply to [^()]*command\))?$", re.IGNORECASE
+)
 
 
 def _says_error(part: str) -> bool:
