@@ -309,6 +309,9 @@ def _one_of(data: Mapping[str, Any], field: str, allowed: tuple[str, ...], label
     return value
 
 
+ON_OUTSIDE = "outside"  # on_provider: at the provider's own server, this failure is no entry's (outside.toml)
+
+
 def _other_id(data: Mapping[str, Any], field: str, label: str, entry_id: str) -> str | None:
     """An optional field that names another entry (whether it exists is checked once all are loaded)."""
     value = data.get(field)
@@ -551,7 +554,7 @@ def load_from(root: Traversable) -> Knowledge:
         entries.append(entry)
     notices = {entry.id: entry.notice for entry in entries}
     for entry in entries:
-        if entry.on_provider is not None and entry.on_provider not in notices:
+        if entry.on_provider is not None and entry.on_provider not in notices and entry.on_provider != ON_OUTSIDE:
             raise KnowledgeError(f"on_provider {entry.on_provider!r} is no entry", path=seen[entry.id], entry_id=entry.id)
     for entry in entries:
         if entry.on_failure is not None and notices.get(entry.on_failure, "delay") == "delay":

@@ -35,7 +35,7 @@ from typing import Literal
 from rapidfuzz import fuzz, process
 
 from .index import FUZZY_MIN_LEN, index_for, pairs
-from .knowledge import Knowledge
+from .knowledge import ON_OUTSIDE, Knowledge
 from .normalize import fold, own_words, stem, words
 from .quoting import quotable, quote_error
 from .recipients import by_recipient
@@ -141,7 +141,10 @@ class Matcher:
         self._stages = tuple(frozenset(knowledge.entry(entry_id).stages) for entry_id in self._ids)
         self._notices = tuple(knowledge.entry(entry_id).notice for entry_id in self._ids)
         self._on_failure = tuple(knowledge.entry(entry_id).on_failure for entry_id in self._ids)
-        self._on_provider = tuple(knowledge.entry(entry_id).on_provider for entry_id in self._ids)
+        self._on_provider = tuple(
+            OUTSIDE if handover == ON_OUTSIDE else handover
+            for handover in (knowledge.entry(entry_id).on_provider for entry_id in self._ids)
+        )
         self._report_only = frozenset(
             i for i, entry_id in enumerate(self._ids) if knowledge.entry(entry_id).shown_in == "report"
         )

@@ -1116,6 +1116,7 @@ PLAIN_ANSWERS = [
     pytest.param("my mailbox is full, what can I do?", "mailbox-quota", id="my-mailbox-is-ours"),
     pytest.param("ma boîte mail est pleine", "mailbox-quota", id="ma-boite-is-ours"),
     pytest.param("my email to bob bounced: mailbox full", "recipient-mailbox-full", id="a-recipients-mailbox"),
+    pytest.param("Gmail rejected my newsletter as spam", "spam-rejected", id="outgoing-spam"),
     # open-smtp's texts say "log in to POP3/IMAP" and "works": the question is still IMAP's
     pytest.param("funguje IMAP?", "imap-settings", id="cs-does-imap-work"),
     pytest.param("does IMAP work?", "imap-settings", id="does-imap-work"),
@@ -1138,6 +1139,9 @@ NOT_ANSWERED = [
     pytest.param("meine Mail wurde nicht zugestellt, warum?", id="de-no-cause-yet"),
     pytest.param("my website shows a certificate error", id="a-websites-certificate"),
     pytest.param("Firefox: the certificate of my web site is not trusted", id="a-browsers-certificate-warning"),
+    # spam the person receives is their filter's: spam-rejected is about mail they send
+    pytest.param("I get a lot of spam, how do I filter it?", id="incoming-spam"),
+    pytest.param("Ich bekomme viel Spam, wie filtere ich ihn?", id="de-incoming-spam"),
     # "nicht bekommen", "schicken": delivery words, but a helpdesk ticket about billing
     pytest.param("Rechnung: habe sie nicht bekommen, bitte nochmal schicken", id="an-invoice-not-received"),
 ]
