@@ -324,8 +324,8 @@ def _load_entry(node: Traversable, facts: Mapping[str, str]) -> Entry:
     label = f"entries/{node.name}"
     data = _read(node, label)
     entry_id = data.get("id")
-    if not isinstance(entry_id, str) or not _ID.match(entry_id):
-        raise KnowledgeError("id must be a lower-case slug", path=label, entry_id=str(entry_id))
+    if not isinstance(entry_id, str) or not _ID.match(entry_id) or entry_id == ON_OUTSIDE:
+        raise KnowledgeError("id must be a lower-case slug other than 'outside'", path=label, entry_id=str(entry_id))
     if node.name != f"{entry_id}.toml":
         raise KnowledgeError(f"id {entry_id!r} differs from the file name", path=label, entry_id=entry_id)
     extra = sorted(set(data) - _ENTRY_KEYS)

@@ -203,6 +203,12 @@ def test_bad_on_provider_is_refused(tmp_path: Path, value: str, message: str) ->
     assert refused.entry_id == "remote-user-unknown"
 
 
+def test_no_entry_may_be_called_outside(tmp_path: Path) -> None:
+    # on_provider = "outside" hands a failure over to outside.toml: no entry may take the name
+    refused = _refusal(tmp_path, "remote-user-unknown", 'id = "remote-user-unknown"', 'id = "outside"', "other than 'outside'")
+    assert refused.entry_id == "outside"
+
+
 def test_ui_key_missing_in_a_language_is_refused(tmp_path: Path) -> None:
     copy = _broken_copy(tmp_path)
     path = copy / "ui.toml"
