@@ -29,6 +29,7 @@ __all__ = [
     "status_codes",
     "stem",
     "tokens",
+    "without_unmatched_close",
 ]
 
 MAX_CHARS = 20_000
@@ -473,6 +474,14 @@ _POSTFIX_SAID = re.compile(
 )
 
 
+def without_unmatched_close(text: str) -> str:
+    """``text`` without a last ")" that closes nothing in it: the end of Sendmail's
+    "(reason: 550 ... User unknown)" around the reply quoted from inside it."""
+    if text.endswith(")") and text.count(")") > text.count("("):
+        return text[:-1].rstrip()
+    return text
+
+
 def _says_error(part: str) -> bool:
     """True when ``part`` holds a status code or an error word."""
     return bool(_ERRORISH.search(part) or _ENHANCED.search(part) or _BASIC.search(part))
@@ -489,9 +498,7 @@ def _error_part(line: str) -> str:
     opening = tail.lstrip()
     lead_in = len(head.split()) <= _HEAD_WORDS or bool(_BASIC.match(opening) or _ENHANCED.match(opening))
     if colon and lead_in and not _says_error(head) and _says_error(tail):
-        line = tail  # "my imap login fails: * NO [AUTHENTICATIONFAILED] ..."
-        if line.endswith(")") and line.count(")") > line.count("("):
-            line = line[:-1]  # "(reason: 550 5.1.1 ... User unknown)"
+        line = without_unmatched_close(tail)  # "my imap login fails: * NO [AUTHENTICATIONFAILED] ..."
     sentences = re.split(r"(?<=[^.][.!])\s+", line)  # not after Sendmail's "<user@host>... User unknown"
     if len(sentences) > 1 and not _says_error(sentences[-1]):
         line = " ".join(sentences[:-1])  # "... Authentication failed. what now"

@@ -12,7 +12,7 @@ import re
 from rapidfuzz import fuzz, process
 
 from .language import not_english
-from .normalize import ENGLISH_FUNCTION, fold
+from .normalize import ENGLISH_FUNCTION, fold, without_unmatched_close
 
 __all__ = ["quotable", "quote_error"]
 
@@ -62,8 +62,7 @@ def quote_error(text: str, signatures: tuple[str, ...]) -> str | None:
     if leading is not None and leading.group(0).strip():
         start = leading.start()  # the codes and the address in front of the words belong to the quote
     quoted = " ".join(haystack[start:end].split()).lstrip("`>\"' ").rstrip("`\"' ,;\\")
-    if quoted.endswith(")") and quoted.count(")") > quoted.count("("):
-        quoted = quoted[:-1].rstrip()  # the close of Sendmail's "(reason: ...)" around the reply
+    quoted = without_unmatched_close(quoted)
     if _STRAY_WORD.fullmatch(quoted):
         return None  # one plain word ("recipients.") is a stray piece of the frame, not the error
     return quoted if len(quoted) <= 300 else quoted[:297] + "..."

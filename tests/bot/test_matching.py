@@ -407,6 +407,17 @@ def test_a_programs_own_error_is_not_a_failure_only_reports_show(matcher: Matche
 _SPAMCOP = "550 5.7.1 Service unavailable; client [203.0.113.7] blocked using bl.spamcop.net"
 
 
+def _sendmail_report(refusal: str, transcript: str) -> str:
+    """Sendmail's report of a recipient refused with ``refusal``, then its ``transcript``."""
+    return (
+        "   ----- The following addresses had permanent fatal errors -----\n"
+        "<ivo@shop.example>\n"
+        f"    (reason: {refusal})\n\n"
+        "   ----- Transcript of session follows -----\n"
+        f"{transcript}"
+    )
+
+
 @pytest.mark.parametrize(
     ("refusal", "entry", "summary"),
     [
@@ -420,15 +431,10 @@ def test_sendmails_own_user_unknown_after_a_refusal_is_frame(
     matcher: Matcher, refusal: str, entry: str, summary: str
 ) -> None:
     # Sendmail writes "User unknown" after any refusal of a recipient: the reply above is the cause
-    report = (
-        "   ----- The following addresses had permanent fatal errors -----\n"
-        "<ivo@shop.example>\n"
-        f"    (reason: {refusal})\n\n"
-        "   ----- Transcript of session follows -----\n"
-        "... while talking to mx.shop.example.:\n"
-        ">>> RCPT To:<ivo@shop.example>\n"
-        f"<<< {refusal}\n"
-        f"550 5.1.1 {summary}... User unknown\n"
+    report = _sendmail_report(
+        refusal,
+        f"... while talking to mx.shop.example.:\n>>> RCPT To:<ivo@shop.example>\n<<< {refusal}\n"
+        f"550 5.1.1 {summary}... User unknown\n",
     )
     found = matcher.match(report)
     assert (found.outcome, found.entry_id) == ("answer", entry)
@@ -444,17 +450,10 @@ def test_sendmails_own_user_unknown_after_a_refusal_is_frame(
 )
 def test_an_earlier_attempts_temporary_reply_is_history(matcher: Matcher, refusal: str, entry: str | None) -> None:
     # the first MX was busy, the second refused for good: the refusal is the cause
-    report = (
-        "   ----- The following addresses had permanent fatal errors -----\n"
-        "<ivo@shop.example>\n"
-        f"    (reason: {refusal})\n\n"
-        "   ----- Transcript of session follows -----\n"
-        "... while talking to mx1.shop.example.:\n"
-        "<<< 450 busy - please try later\n"
-        "... while talking to mx2.shop.example.:\n"
-        ">>> DATA\n"
-        f"<<< {refusal}\n"
-        "554 5.0.0 Service unavailable\n"
+    report = _sendmail_report(
+        refusal,
+        "... while talking to mx1.shop.example.:\n<<< 450 busy - please try later\n"
+        f"... while talking to mx2.shop.example.:\n>>> DATA\n<<< {refusal}\n554 5.0.0 Service unavailable\n",
     )
     found = matcher.match(report)
     assert found.entry_id == entry and found.outcome == ("answer" if entry else "unknown")
