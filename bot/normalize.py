@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from .markup import html_to_text
 
 __all__ = [
+    "IN_REPLY",
     "MAX_CHARS",
     "Cleaned",
     "clean_input",
@@ -469,9 +470,9 @@ def error_line(text: str) -> str | None:
 # ("<bob@example.net>: host mx.example.net[192.0.2.1] said: 550 User\n    [bob@...] does not exist")
 _POSTFIX_WRAPPED = re.compile(r"^(<[^<>\s]{1,254}>:[^\n]*)((?:\n[ \t]{2,}[^\n]+)+)", re.MULTILINE)
 # ... and names the server and the command around it: the reply is what it said
-_POSTFIX_SAID = re.compile(
-    r"^<[^<>\s]{1,254}>:\s+host\s+\S+\s+said:\s+(.*?)(?:\s*\(in reply to [^()]*command\))?$", re.IGNORECASE
-)
+_POSTFIX_SAID = re.compile(r"^<[^<>\s]{1,254}>:\s+host\s+\S+\s+said:\s+(.*)$", re.IGNORECASE)
+# Postfix's "(in reply to RCPT TO command)" after a reply: the report's frame, not the reply's
+IN_REPLY = re.compile(r"\s*\(?in\s+reply\s+to\s+(?:end\s+of\s+)?[a-z\s]*?command\)?", re.IGNORECASE)
 
 
 def without_unmatched_close(text: str) -> str:
@@ -491,7 +492,7 @@ def _error_part(line: str) -> str:
     """``line`` without the person's words around the error: "Outlook pop3: -ERR ... failed. what now"."""
     said = _POSTFIX_SAID.match(line)
     if said is not None and said.group(1):
-        return said.group(1)
+        return IN_REPLY.sub("", said.group(1)).strip()
     head, colon, tail = line.partition(": ")
     # a short lead-in, or a longer one when what follows opens with a status code
     # ("Guten Tag, Kunden die uns schreiben bekommen: 550 5.1.1 User unknown")

@@ -12,7 +12,7 @@ import re
 from rapidfuzz import fuzz, process
 
 from .language import not_english
-from .normalize import ENGLISH_FUNCTION, fold, without_unmatched_close
+from .normalize import ENGLISH_FUNCTION, IN_REPLY, fold, without_unmatched_close
 
 __all__ = ["quotable", "quote_error"]
 
@@ -55,7 +55,7 @@ def quote_error(text: str, signatures: tuple[str, ...]) -> str | None:
         (e - b, b, e, signature) for score, b, e, signature in found_spans if score >= top_score - _QUOTE_SLACK
     )
     start, end = _trim(haystack, *_line(haystack, *_widen(haystack, first, last), bounds, needle), needle)
-    frame = _IN_REPLY.search(haystack, start, end)
+    frame = IN_REPLY.search(haystack, start, end)
     if frame is not None:
         end = frame.start()  # Postfix's "(in reply to RCPT TO command)" is the frame's
     leading = _LEADING.search(haystack, max(0, start - _LEADING_SCAN), start)
@@ -126,7 +126,6 @@ _LEADING_SCAN = 400
 
 
 _STRAY_WORD = re.compile(r"[^\W\d_]*[a-z][^\W\d_]*[.,;:!?]?")  # not "NXDOMAIN", "zen.spamhaus.org", "error:0000..."
-_IN_REPLY = re.compile(r"\s*\(?in\s+reply\s+to\s+(?:end\s+of\s+)?[a-z\s]*?command\)?", re.IGNORECASE)
 _CONTINUED = 3  # wrapped lines (indented) that continue the error's line
 
 
