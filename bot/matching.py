@@ -145,6 +145,11 @@ class Matcher:
             OUTSIDE if handover == ON_OUTSIDE else handover
             for handover in (knowledge.entry(entry_id).on_provider for entry_id in self._ids)
         )
+        # the reverse: an entry about our own server's mailboxes, when another provider's server
+        # refused, is that provider's failure of the same kind ("no mailbox here by that name")
+        self._off_provider: tuple[str | None, ...] = tuple(
+            next((e.id for e in knowledge.entries if e.on_provider == entry_id), None) for entry_id in self._ids
+        )
         self._report_only = frozenset(
             i for i, entry_id in enumerate(self._ids) if knowledge.entry(entry_id).shown_in == "report"
         )
@@ -407,7 +412,9 @@ class Matcher:
             best_sig = self._phrasing_scores(query, "sig")
         stage = _stage(text) if pasted else None
         notice = _notice(text) if pasted else None
-        ours = (pasted and not self._provider_hosts.isdisjoint(_refusing_hosts(text))) or self._sent_to_them(text)
+        refusing = _refusing_hosts(text) if pasted else set()
+        ours = not self._provider_hosts.isdisjoint(refusing) or self._sent_to_them(text)
+        theirs = bool(refusing) and not ours
         # "printer says TLS handshake failed": the program's own connection to us, not a report
         program = not pasted and not self._programs.isdisjoint(words(text[:_FRAME_SCAN]))
         results: list[tuple[str, float, dict[str, float]]] = []
@@ -446,6 +453,11 @@ class Matcher:
             handover = self._on_provider[entry_index] if ours and entry_index < self._outside else None
             if handover is not None:
                 # our own server refused: an unknown recipient there is a mailbox missing with us
+                _carry(carried, handover, score, parts)
+                score *= _NOT_OURS
+            handover = self._off_provider[entry_index] if theirs and entry_index < self._outside else None
+            if handover is not None:
+                # another provider's server refused: a mailbox missing or full there is theirs
                 _carry(carried, handover, score, parts)
                 score *= _NOT_OURS
             label = self._ids[entry_index] if entry_index < self._outside else OUTSIDE

@@ -336,6 +336,15 @@ def test_a_full_mailbox_on_our_own_server_is_the_customers_quota(matcher: Matche
     assert (ours.outcome, ours.entry_id) == ("answer", "mailbox-quota")
 
 
+@pytest.mark.parametrize("host", ["mx.shop.example", "ns0.ovh.net"])
+def test_qmails_no_mailbox_here_is_about_the_server_that_said_it(matcher: Matcher, host: str) -> None:
+    # vpopmail's words are the provider's own seed, but any qmail server says them of its own mailboxes
+    report = f"<sales@shop.example>: host {host}[198.51.100.7] said: 550 Sorry, no mailbox here by that name. (#5.1.1)"
+    found = matcher.match(report)
+    expected = "local-mailbox-missing" if host == "ns0.ovh.net" else "remote-user-unknown"
+    assert (found.outcome, found.entry_id) == ("answer", expected)
+
+
 @pytest.mark.parametrize(
     "text",
     [
