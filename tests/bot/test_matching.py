@@ -821,6 +821,16 @@ def test_a_servers_own_frame_sentences_are_frame(matcher: Matcher, frame: str, r
     assert (found.outcome, found.entry_id) == ("answer", entry)
 
 
+def test_giving_up_outside_qmails_own_line_is_an_expired_queue(matcher: Matcher) -> None:
+    # only "Giving up on <host>." is qmail's frame; a server's own "Giving up." still says it
+    report = (
+        "Final-Recipient: rfc822; ivo@firm.example\nAction: failed\nStatus: 5.0.0\n"
+        "Diagnostic-Code: smtp; 554 Could not deliver for the last 72 hours. Giving up."
+    )
+    found = matcher.match(report)
+    assert (found.outcome, found.entry_id) == ("answer", "queue-expired")
+
+
 @pytest.mark.parametrize(
     "text",
     [
