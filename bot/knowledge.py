@@ -33,7 +33,7 @@ _WORD = re.compile(r"[^\W\d_]+")
 _CODE = re.compile(r"^(?:[245]\d\d|[245]\.\d{1,3}\.\d{1,3})$")
 _TEXT_FIELDS = ("title", "cause", "fix")
 _REPLY = re.compile(r"(?<![\w.])(?:[245]\d\d|[245]\.\d{1,3}\.\d{1,3})(?![\w.])|^[-+](?:ERR|OK)\b|^\* (?:NO|BAD)\b")
-_ENTRY_KEYS = {"id", "category", "kind", "checks", "codes", "stages", "notice", "on_failure", "on_provider", "shown_in", "signatures", *LANGUAGES}
+_ENTRY_KEYS = {"id", "category", "kind", "checks", "codes", "stages", "notice", "on_failure", "on_provider", "on_sender", "shown_in", "signatures", *LANGUAGES}
 _PRIORITIES = ("low", "normal", "high", "urgent")
 _TEMPLATE_MIN_WORDS = 2  # a frame sentence: one word alone could be a cause ("Unrouteable")
 
@@ -352,6 +352,7 @@ def _load_entry(node: Traversable, facts: Mapping[str, str]) -> Entry:
     notice = _one_of(data, "notice", NOTICES, label, entry_id)
     on_failure = _other_id(data, "on_failure", label, entry_id)
     on_provider = _other_id(data, "on_provider", label, entry_id)
+    on_sender = _other_id(data, "on_sender", label, entry_id)
     shown_in = _one_of(data, "shown_in", SHOWN_IN, label, entry_id)
     signatures = _str_tuple(data.get("signatures"), "signatures", label, entry_id)
     texts: list[tuple[str, Localized]] = []
@@ -391,6 +392,7 @@ def _load_entry(node: Traversable, facts: Mapping[str, str]) -> Entry:
         notice=notice,
         on_failure=on_failure,
         on_provider=on_provider,
+        on_sender=on_sender,
         shown_in=shown_in,
     )
 
@@ -556,6 +558,14 @@ def load_from(root: Traversable) -> Knowledge:
     for entry in entries:
         if entry.on_provider is not None and entry.on_provider not in notices and entry.on_provider != ON_OUTSIDE:
             raise KnowledgeError(f"on_provider {entry.on_provider!r} is no entry", path=seen[entry.id], entry_id=entry.id)
+    stages = {entry.id: entry.stages for entry in entries}
+    for entry in entries:
+        if entry.on_sender is not None and "mail" not in stages.get(entry.on_sender, ()):
+            raise KnowledgeError(
+                f"on_sender {entry.on_sender!r} is no entry whose failure can be the reply to MAIL FROM",
+                path=seen[entry.id],
+                entry_id=entry.id,
+            )
     for entry in entries:
         if entry.on_failure is not None and notices.get(entry.on_failure, "delay") == "delay":
             raise KnowledgeError(

@@ -133,7 +133,8 @@ class Matcher:
             frozenset(
                 {entry_id}
                 | {e for e in (knowledge.entry(entry_id).on_failure, knowledge.entry(entry_id).on_provider) if e}
-                | {e.id for e in knowledge.entries if entry_id in (e.on_failure, e.on_provider)}
+                | {e for e in (knowledge.entry(entry_id).on_sender,) if e}
+                | {e.id for e in knowledge.entries if entry_id in (e.on_failure, e.on_provider, e.on_sender)}
             )
             for entry_id in self._ids
         )
@@ -141,6 +142,7 @@ class Matcher:
         self._stages = tuple(frozenset(knowledge.entry(entry_id).stages) for entry_id in self._ids)
         self._notices = tuple(knowledge.entry(entry_id).notice for entry_id in self._ids)
         self._on_failure = tuple(knowledge.entry(entry_id).on_failure for entry_id in self._ids)
+        self._on_sender = tuple(knowledge.entry(entry_id).on_sender for entry_id in self._ids)
         self._on_provider = tuple(
             OUTSIDE if handover == ON_OUTSIDE else handover
             for handover in (knowledge.entry(entry_id).on_provider for entry_id in self._ids)
@@ -439,6 +441,9 @@ class Matcher:
                 credible *= _QUESTION_IN_REPORT  # a delivery report is an error, not a settings question
             score = (score + _W_NB * parts["bayes"]) * credible
             if stage is not None and entry_index < self._outside and stage not in self._stages[entry_index]:
+                if stage == "mail":
+                    # "550 5.1.7 No such domain" in reply to MAIL FROM: the sender's domain
+                    _carry(carried, self._on_sender[entry_index], score, parts)
                 score *= _WRONG_STAGE  # refused at MAIL FROM: no recipient was named yet
             if notice is not None and entry_index < self._outside and self._notices[entry_index] not in (None, notice):
                 # "will retry" is no expired message; "returned for good" no server still being retried,

@@ -91,6 +91,8 @@ class Entry:
             (an unreachable server, given up after the queue time), or None.
         on_provider: the entry that explains this failure when the provider's own server is
             the one that refused (an unknown recipient there is a mailbox missing with us), or None.
+        on_sender: the entry that explains this failure when it is the reply to MAIL FROM, where
+            the only address named is the sender's (no such domain there: the sender is refused).
         shown_in: ``"report"`` when a person only ever sees this failure inside a delivery
             report, never as their mail program's own error (a server unreachable from ours);
             ``"program"`` for the reverse (a POP3 connection dropped, a certificate warning);
@@ -108,6 +110,7 @@ class Entry:
     notice: str | None = None
     on_failure: str | None = None
     on_provider: str | None = None
+    on_sender: str | None = None
     shown_in: str | None = None
 
     def text(self, language: str) -> Localized:

@@ -203,6 +203,20 @@ def test_bad_on_provider_is_refused(tmp_path: Path, value: str, message: str) ->
     assert refused.entry_id == "remote-user-unknown"
 
 
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("no-such-entry", "on_sender 'no-such-entry'"),
+        # the sender's failure must be one that MAIL FROM's reply can carry
+        ("recipient-mailbox-full", "reply to MAIL FROM"),
+    ],
+)
+def test_bad_on_sender_is_refused(tmp_path: Path, value: str, message: str) -> None:
+    line = 'on_sender = "sender-blacklisted"'
+    refused = _refusal(tmp_path, "remote-domain-not-found", line, f'on_sender = "{value}"', message)
+    assert refused.entry_id == "remote-domain-not-found"
+
+
 def test_no_entry_may_be_called_outside(tmp_path: Path) -> None:
     # on_provider = "outside" hands a failure over to outside.toml: no entry may take the name
     refused = _refusal(tmp_path, "remote-user-unknown", 'id = "remote-user-unknown"', 'id = "outside"', "other than 'outside'")

@@ -821,6 +821,23 @@ def test_a_servers_own_frame_sentences_are_frame(matcher: Matcher, frame: str, r
     assert (found.outcome, found.entry_id) == ("answer", entry)
 
 
+@pytest.mark.parametrize(
+    "report",
+    [
+        "<ivo@firm.example>: host mx.firm.example[198.51.100.7] said: 550 5.1.7 No such domain shop.example"
+        " (in reply to MAIL FROM command)",
+        "SMTP error from remote mail server after MAIL FROM:<ann@shop.example> SIZE=2345:\n    550 No such user",
+        "... while talking to mx.firm.example.:\n>>> MAIL From:<ann@shop.example>\n<<< 553 Unknown domain",
+    ],
+)
+def test_nothing_found_in_reply_to_mail_from_is_about_the_sender(matcher: Matcher, report: str) -> None:
+    # MAIL FROM names one address, the sender's: its domain or user is what was not found
+    found = matcher.match(report)
+    assert (found.outcome, found.entry_id) == ("answer", "sender-blacklisted")
+    recipient = matcher.match(report.replace("MAIL FROM", "RCPT TO").replace("MAIL From", "RCPT To"))
+    assert recipient.entry_id in {"remote-domain-not-found", "remote-user-unknown"}
+
+
 def test_giving_up_outside_qmails_own_line_is_an_expired_queue(matcher: Matcher) -> None:
     # only "Giving up on <host>." is qmail's frame; a server's own "Giving up." still says it
     report = (
