@@ -415,7 +415,11 @@ class Matcher:
         stage = _stage(text) if pasted else None
         notice = _notice(text) if pasted else None
         refusing = _refusing_hosts(text) if pasted else set()
-        ours = not self._provider_hosts.isdisjoint(refusing) or self._sent_to_them(text)
+        ours = (
+            not self._provider_hosts.isdisjoint(refusing)
+            or self._sent_to_them(text)
+            or _MAILBOX_REPLY.search(text[:_SCAN]) is not None
+        )
         theirs = bool(refusing) and not ours
         # "printer says TLS handshake failed": the program's own connection to us, not a report
         program = not pasted and not self._programs.isdisjoint(words(text[:_FRAME_SCAN]))
@@ -608,6 +612,11 @@ def _stage(text: str) -> str | None:
     return found.pop() if len(found) == 1 else None
 
 
+# an IMAP server's refusal ("A02 NO Over quota", "* NO [OVERQUOTA] ...") or a POP3 one ("-ERR
+# ..."): a mail program reads mail only from the person's own mailbox, so the server is ours
+_MAILBOX_REPLY = re.compile(
+    r"(?:^|:)[ \t]*(?:(?:\*|[A-Za-z]{0,4}\d{1,6})[ \t]+(?:NO|BAD)[ \t]|-ERR\b)|\bNO \[[A-Z-]{4,}\]", re.MULTILINE
+)
 _SENDER_REFUSED = re.compile(r"sender address rejected", re.IGNORECASE)
 _RECIPIENT_REFUSED = re.compile(r"recipient address rejected", re.IGNORECASE)
 

@@ -336,6 +336,20 @@ def test_a_full_mailbox_on_our_own_server_is_the_customers_quota(matcher: Matche
     assert (ours.outcome, ours.entry_id) == ("answer", "mailbox-quota")
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "A7 APPEND Sent {2321}\nA7 NO [OVERQUOTA] Quota exceeded",
+        "Thunderbird log: 12 NO Mailbox is full",
+        "-ERR Mailbox over quota",
+    ],
+)
+def test_a_full_mailbox_in_an_imap_or_pop3_reply_is_the_customers_own(matcher: Matcher, text: str) -> None:
+    # a mail program reads only the person's own mailbox: the IMAP or POP3 server is ours
+    found = matcher.match(text)
+    assert (found.outcome, found.entry_id) == ("answer", "mailbox-quota")
+
+
 @pytest.mark.parametrize("host", ["mx.shop.example", "ns0.ovh.net"])
 def test_qmails_no_mailbox_here_is_about_the_server_that_said_it(matcher: Matcher, host: str) -> None:
     # vpopmail's words are the provider's own seed, but any qmail server says them of its own mailboxes
