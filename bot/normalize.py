@@ -45,7 +45,13 @@ _SPACED_ADDRESS = re.compile(r"<\s+[^<>@\s]+@[^<>\s]+\s*>|<[^<>@\s]+@[^<>\s]+\s+
 _URL = re.compile(r"\b(?:https?|ftp)://([\w.-]{1,253})\S*", re.IGNORECASE)
 _URL_NOISE = frozenset({"www", "com", "net", "org", "co", "jp", "de", "fr", "es", "cz", "uk", "io", "info", "eu"})
 _IPV4 = re.compile(r"\[?\b(?:\d{1,3}\.){3}\d{1,3}\b\]?(?::\d+)?")
-_IPV6 = re.compile(r"\[?(?:ipv6:)?\b(?:[0-9a-f]{1,4}:){2,7}[0-9a-f]{0,4}\b\]?", re.IGNORECASE)
+# full ("2001:db8:0:0:0:0:0:25", seven colons) or compressed ("2001:db8::25", "::1"): never a
+# time of day ("02:50:59") or a port (":25:")
+_IPV6 = re.compile(
+    r"(?<![\w:])\[?(?:ipv6:)?(?=[0-9a-f:]*::|(?:[0-9a-f]{1,4}:){7}[0-9a-f])"
+    r"(?:[0-9a-f]{1,4}:|:)(?:[0-9a-f]{1,4}:|:){1,7}[0-9a-f]{0,4}(?![\w:])\]?",
+    re.IGNORECASE,
+)
 # Exchange's diagnostic codes ("SMTPSEND.DNS.NonExistentDomain", "QUEUE.Expired"): an upper-case
 # component, then labels of which one is CamelCase or capitalised; a host name is neither
 _COMPONENT = re.compile(
@@ -59,9 +65,17 @@ _BASIC = re.compile(r"(?<![\w.#-])([45]\d\d)(?=[\s\-:,;)\]]|$)(?!\s*(?:mb|kb|gb|
 # a Windows mail program's error number ("0x800CCC0E") names one failure, like a status code
 _CLIENT_CODE = re.compile(r"\b0x([0-9a-f]{8})\b", re.IGNORECASE)
 _QUEUE_ID = re.compile(r"\b(?=[a-z0-9]*\d)(?=[a-z0-9]*[a-z])[a-z0-9]{8,}\b", re.IGNORECASE)
+# a time of day with its zone ("02:50:59 -0800 (PST)", "23:34:45 JST"); masked before the IPv6
+# addresses, whose pattern "02:50:59" matches too
+_TIME = re.compile(
+    r"\b\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d+)?\b(?:\s*[+-]\d{4}\b)?"
+    r"(?:\s*\(?(?:utc|gmt|ut|z|cet|met|wet|[a-z]{1,3}[sd]t)\b\)?)?",
+    re.IGNORECASE,
+)
+_MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
 _DATE = re.compile(
-    r"\b\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}\b|\b\d{1,2}:\d{2}(?::\d{2})?\b|"
-    r"\b(?:mon|tue|wed|thu|fri|sat|sun),?\s|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\s+\d{1,2}\b",
+    r"\b\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}\b|"
+    rf"\b(?:mon|tue|wed|thu|fri|sat|sun),?\s|\b{_MONTH}\s+\d{{1,2}}\b|\b\d{{1,2}}\.?\s+{_MONTH}\s+\d{{2,4}}\b",
     re.IGNORECASE,
 )
 _NUMBER = re.compile(r"\b\d+\b")
@@ -294,6 +308,8 @@ def mask(text: str) -> str:
     if digits:
         text = _ENHANCED.sub(_enhanced_token, text)
         text = _IPV4.sub(" ipnum ", text)
+    if digits:
+        text = _TIME.sub(" ", text)
     text = _IPV6.sub(" ipnum ", text)
     text = _tokenwise(_HOST, _host_token, text, needs=".")
     if digits:

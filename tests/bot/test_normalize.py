@@ -24,6 +24,34 @@ def test_an_ip_address_is_not_the_word_ip() -> None:
     assert tokens("your IP is listed") == ["your", "ip", "is", "listed"]
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("connect to mx.firma.cz[2001:db8::25]:25: Network is unreachable", ["connec", "to", "mx", "zhost", "ipnum", "networ"]),
+        ("from [IPv6:2a00:1450:4013:c01::1a] said", ["from", "ipnum", "said"]),
+        ("host ::1 refused", ["host", "ipnum", "refuse"]),
+        ("2001:db8:0:0:0:ff00:42:8329 listed", ["ipnum", "listed"]),
+    ],
+)
+def test_an_ipv6_address_is_one_ip_full_or_compressed(text: str, expected: list[str]) -> None:
+    assert tokens(text)[: len(expected)] == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "with SMTP id 1418381459; Fri, 12 Dec 2014 02:50:59 -0800 (PST)",
+        "received on Thu, 9 Apr 2006 23:34:45 JST",
+        "Date: Tue, 4 Jun 2024 09:12:44 +0200",
+        "Jun  4 09:12:44 retrying",
+    ],
+)
+def test_a_date_and_time_leave_no_word_and_no_ip(text: str) -> None:
+    # "02:50:59" is no IPv6 address, and "Dec", "(PST)" say nothing of any failure
+    left = set(tokens(text))
+    assert left.isdisjoint({"ipnum", "dec", "apr", "jun", "pst", "jst"})
+
+
 def test_a_blocklists_host_name_says_what_it_is() -> None:
     # as "smtp.example.com" is an SMTP server, "dnsbl.sorbs.net" is a DNS blocklist
     assert tokens("found in dnsbl.sorbs.net") == ["found", "in", "dnsbl", "zhost"]
@@ -92,6 +120,7 @@ def test_own_words_drop_the_paste() -> None:
     [
         "a." * 10_000, "a" * 20_000, "1." * 10_000, "a-" * 10_000, "a1b2" * 5_000, "'x" * 10_000, "ab.cd" * 4_000,
         "AAA." * 5_000, "AAA.aaa." * 2_500,  # an Exchange code's shape, without its CamelCase end
+        "1:" * 10_000, "ff::" * 5_000, "12:34:" * 3_000,  # an IPv6 address's or a time's shape
     ],
 )
 def test_no_paste_makes_the_patterns_backtrack(text: str) -> None:
