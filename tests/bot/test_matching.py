@@ -1193,6 +1193,13 @@ NOT_ANSWERED = [
     pytest.param("Ich bekomme viel Spam, wie filtere ich ihn?", id="de-incoming-spam"),
     # "nicht bekommen", "schicken": delivery words, but a helpdesk ticket about billing
     pytest.param("Rechnung: habe sie nicht bekommen, bitte nochmal schicken", id="an-invoice-not-received"),
+    # a success notice: its other words are all the frame's
+    pytest.param(
+        "Your message has been delivered to the following recipients:\nIvo Novák (ivo@firm.example)\nSubject: Order 2024/17",
+        id="delivered",
+    ),
+    pytest.param("Ihre Nachricht wurde erfolgreich zugestellt an: ivo@firm.example", id="de-delivered"),
+    pytest.param("Final-Recipient: rfc822; ivo@firm.example\nAction: delivered\nStatus: 2.0.0", id="dsn-delivered"),
 ]
 
 
