@@ -420,7 +420,7 @@ class Matcher:
             or self._sent_to_them(text)
             or _MAILBOX_REPLY.search(text[:_SCAN]) is not None
         )
-        theirs = bool(refusing) and not ours
+        theirs = not ours and (bool(refusing) or (pasted and _REMOTE_SAID.search(text[:_SCAN]) is not None))
         # "printer says TLS handshake failed": the program's own connection to us, not a report
         program = not pasted and not self._programs.isdisjoint(words(text[:_FRAME_SCAN]))
         results: list[tuple[str, float, dict[str, float]]] = []
@@ -612,6 +612,14 @@ def _stage(text: str) -> str | None:
     return found.pop() if len(found) == 1 else None
 
 
+# a report quoting another server's reply without naming it: Exchange's "Remote Server
+# returned", Gmail's "The response from the remote server was", Exim's "SMTP error from remote
+# mail server", qmail's "Remote host said"
+_REMOTE_SAID = re.compile(
+    r"remote server returned|response from the remote server|error that the other server returned|"
+    r"smtp error from remote (?:mail )?server|remote host said",
+    re.IGNORECASE,
+)
 # an IMAP server's refusal ("A02 NO Over quota", "* NO [OVERQUOTA] ...") or a POP3 one ("-ERR
 # ..."): a mail program reads mail only from the person's own mailbox, so the server is ours
 _MAILBOX_REPLY = re.compile(

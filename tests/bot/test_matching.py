@@ -337,6 +337,20 @@ def test_a_full_mailbox_on_our_own_server_is_the_customers_quota(matcher: Matche
 
 
 @pytest.mark.parametrize(
+    "report",
+    [
+        "<ivo@firm.example>:\n198.51.100.7 does not like recipient.\nRemote host said: 550 sorry, no mailbox here by that name",
+        "Delivery has failed to these recipients or groups:\nivo@firm.example\n"
+        "Remote Server returned '550 Sorry, no mailbox here by that name. (#5.1.1)'",
+    ],
+)
+def test_a_mailbox_missing_on_a_remote_server_that_is_not_named_is_theirs(matcher: Matcher, report: str) -> None:
+    # "Remote host said", "Remote Server returned": another server's words, whatever its name
+    found = matcher.match(report)
+    assert (found.outcome, found.entry_id) == ("answer", "remote-user-unknown")
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "A7 APPEND Sent {2321}\nA7 NO [OVERQUOTA] Quota exceeded",
