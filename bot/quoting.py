@@ -7,6 +7,7 @@ then grows to the error's whole line and is cut back where the person's own word
 
 from __future__ import annotations
 
+import functools
 import re
 
 from rapidfuzz import fuzz, process
@@ -42,7 +43,13 @@ def quote_error(text: str, signatures: tuple[str, ...]) -> str | None:
     found_spans: list[tuple[float, int, int, str]] = []
     bounds = (0, len(haystack))
     for offset, part in [*marked, (0, haystack)]:
-        found_spans = _alignments(signatures, part, offset)
+        # the signatures that share a word with the text first: most align nowhere, and aligning
+        # costs as much as the text is long; the others only when none of those aligned
+        held = set(_LONG_WORD.findall(part.lower()))
+        sharing = [s for s in signatures if not held.isdisjoint(_long_words(s))]
+        found_spans = _alignments(tuple(sharing), part, offset) or _alignments(
+            tuple(s for s in signatures if held.isdisjoint(_long_words(s))), part, offset
+        )
         if found_spans:
             bounds = (offset, offset + len(part))
             break
@@ -66,6 +73,15 @@ def quote_error(text: str, signatures: tuple[str, ...]) -> str | None:
     if _STRAY_WORD.fullmatch(quoted):
         return None  # one plain word ("recipients.") is a stray piece of the frame, not the error
     return quoted if len(quoted) <= 300 else quoted[:297] + "..."
+
+
+_LONG_WORD = re.compile(r"[^\W\d_]{4,}")
+
+
+@functools.lru_cache(maxsize=20_000)
+def _long_words(signature: str) -> frozenset[str]:
+    """The words of four letters or more in ``signature``, lower case."""
+    return frozenset(_LONG_WORD.findall(signature.lower()))
 
 
 def _alignments(signatures: tuple[str, ...], part: str, offset: int) -> list[tuple[float, int, int, str]]:
