@@ -308,7 +308,6 @@ def mask(text: str) -> str:
     if digits:
         text = _ENHANCED.sub(_enhanced_token, text)
         text = _IPV4.sub(" ipnum ", text)
-    if digits:
         text = _TIME.sub(" ", text)
     text = _IPV6.sub(" ipnum ", text)
     text = _tokenwise(_HOST, _host_token, text, needs=".")

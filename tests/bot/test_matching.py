@@ -336,41 +336,35 @@ def test_a_full_mailbox_on_our_own_server_is_the_customers_quota(matcher: Matche
     assert (ours.outcome, ours.entry_id) == ("answer", "mailbox-quota")
 
 
-@pytest.mark.parametrize(
-    "report",
-    [
+# whose server refused tells whose mailbox is missing or full: the provider's own (a *_host of
+# provider.toml, or the IMAP or POP3 server a mail program reads from), or another's (a host the
+# report names, or a reply quoted as "Remote host said", "Remote Server returned")
+WHOSE_MAILBOX = [
+    pytest.param(
+        "<sales@shop.example>: host mx.shop.example[198.51.100.7] said: 550 Sorry, no mailbox here by that name. (#5.1.1)",
+        "remote-user-unknown",
+        id="qmail-elsewhere",
+    ),
+    pytest.param(
+        "<sales@shop.example>: host ns0.ovh.net[198.51.100.7] said: 550 Sorry, no mailbox here by that name. (#5.1.1)",
+        "local-mailbox-missing",
+        id="qmail-ours",
+    ),
+    pytest.param(
         "<ivo@firm.example>:\n198.51.100.7 does not like recipient.\nRemote host said: 550 sorry, no mailbox here by that name",
+        "remote-user-unknown",
+        id="remote-host-said",
+    ),
+    pytest.param(
         "Delivery has failed to these recipients or groups:\nivo@firm.example\n"
         "Remote Server returned '550 Sorry, no mailbox here by that name. (#5.1.1)'",
-    ],
-)
-def test_a_mailbox_missing_on_a_remote_server_that_is_not_named_is_theirs(matcher: Matcher, report: str) -> None:
-    # "Remote host said", "Remote Server returned": another server's words, whatever its name
-    found = matcher.match(report)
-    assert (found.outcome, found.entry_id) == ("answer", "remote-user-unknown")
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "A7 APPEND Sent {2321}\nA7 NO [OVERQUOTA] Quota exceeded",
-        "Thunderbird log: 12 NO Mailbox is full",
-        "-ERR Mailbox over quota",
-    ],
-)
-def test_a_full_mailbox_in_an_imap_or_pop3_reply_is_the_customers_own(matcher: Matcher, text: str) -> None:
-    # a mail program reads only the person's own mailbox: the IMAP or POP3 server is ours
-    found = matcher.match(text)
-    assert (found.outcome, found.entry_id) == ("answer", "mailbox-quota")
-
-
-@pytest.mark.parametrize("host", ["mx.shop.example", "ns0.ovh.net"])
-def test_qmails_no_mailbox_here_is_about_the_server_that_said_it(matcher: Matcher, host: str) -> None:
-    # vpopmail's words are the provider's own seed, but any qmail server says them of its own mailboxes
-    report = f"<sales@shop.example>: host {host}[198.51.100.7] said: 550 Sorry, no mailbox here by that name. (#5.1.1)"
-    found = matcher.match(report)
-    expected = "local-mailbox-missing" if host == "ns0.ovh.net" else "remote-user-unknown"
-    assert (found.outcome, found.entry_id) == ("answer", expected)
+        "remote-user-unknown",
+        id="remote-server-returned",
+    ),
+    pytest.param("A7 APPEND Sent {2321}\nA7 NO [OVERQUOTA] Quota exceeded", "mailbox-quota", id="imap-append"),
+    pytest.param("Thunderbird log: 12 NO Mailbox is full", "mailbox-quota", id="imap-no"),
+    pytest.param("-ERR Mailbox over quota", "mailbox-quota", id="pop3-err"),
+]
 
 
 @pytest.mark.parametrize(
@@ -1188,7 +1182,7 @@ PLAIN_ANSWERS = [
 ]
 
 
-@pytest.mark.parametrize(("text", "entry"), PLAIN_ANSWERS)
+@pytest.mark.parametrize(("text", "entry"), PLAIN_ANSWERS + WHOSE_MAILBOX)
 def test_plain_messages_get_their_entry(matcher: Matcher, text: str, entry: str) -> None:
     found = matcher.match(text)
     assert (found.outcome, found.entry_id) == ("answer", entry)
