@@ -131,12 +131,11 @@ class Matcher:
         self._signatures = tuple(quotable(knowledge.entry(entry_id).signatures, frame) for entry_id in self._ids)
         self._related = tuple(
             frozenset(
-                {entry_id}
-                | {e for e in (knowledge.entry(entry_id).on_failure, knowledge.entry(entry_id).on_provider) if e}
-                | {e for e in (knowledge.entry(entry_id).on_sender,) if e}
-                | {e.id for e in knowledge.entries if entry_id in (e.on_failure, e.on_provider, e.on_sender)}
+                {entry.id}
+                | {e for e in (entry.on_failure, entry.on_provider, entry.on_sender) if e}
+                | {e.id for e in knowledge.entries if entry.id in (e.on_failure, e.on_provider, e.on_sender)}
             )
-            for entry_id in self._ids
+            for entry in map(knowledge.entry, self._ids)
         )
         self._questions = {i for i, entry_id in enumerate(self._ids) if knowledge.entry(entry_id).kind == "question"}
         self._stages = tuple(frozenset(knowledge.entry(entry_id).stages) for entry_id in self._ids)
@@ -459,14 +458,11 @@ class Matcher:
                 score *= _NOT_FROM_PROGRAM
             if pasted and entry_index in self._program_only:
                 score *= _NOT_FROM_PROGRAM  # "Connection dropped" in a report is the other server's
-            handover = self._on_provider[entry_index] if ours and entry_index < self._outside else None
+            # our own server refused: an unknown recipient there is a mailbox missing with us;
+            # another provider's refused: a mailbox missing or full there is theirs
+            handovers = self._on_provider if ours else self._off_provider if theirs else None
+            handover = handovers[entry_index] if handovers is not None and entry_index < self._outside else None
             if handover is not None:
-                # our own server refused: an unknown recipient there is a mailbox missing with us
-                _carry(carried, handover, score, parts)
-                score *= _NOT_OURS
-            handover = self._off_provider[entry_index] if theirs and entry_index < self._outside else None
-            if handover is not None:
-                # another provider's server refused: a mailbox missing or full there is theirs
                 _carry(carried, handover, score, parts)
                 score *= _NOT_OURS
             label = self._ids[entry_index] if entry_index < self._outside else OUTSIDE

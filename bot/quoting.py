@@ -46,10 +46,11 @@ def quote_error(text: str, signatures: tuple[str, ...]) -> str | None:
         # the signatures that share a word with the text first: most align nowhere, and aligning
         # costs as much as the text is long; the others only when none of those aligned
         held = set(_LONG_WORD.findall(part.lower()))
-        sharing = [s for s in signatures if not held.isdisjoint(_long_words(s))]
-        found_spans = _alignments(tuple(sharing), part, offset) or _alignments(
-            tuple(s for s in signatures if held.isdisjoint(_long_words(s))), part, offset
-        )
+        sharing: list[str] = []
+        others: list[str] = []
+        for signature in signatures:
+            (others if held.isdisjoint(_long_words(signature)) else sharing).append(signature)
+        found_spans = _alignments(sharing, part, offset) or _alignments(others, part, offset)
         if found_spans:
             bounds = (offset, offset + len(part))
             break
@@ -84,7 +85,7 @@ def _long_words(signature: str) -> frozenset[str]:
     return frozenset(_LONG_WORD.findall(signature.lower()))
 
 
-def _alignments(signatures: tuple[str, ...], part: str, offset: int) -> list[tuple[float, int, int, str]]:
+def _alignments(signatures: list[str], part: str, offset: int) -> list[tuple[float, int, int, str]]:
     """(score, start, end, signature) of each signature aligned closely enough within ``part``."""
     folded = part.lower()
     spans: list[tuple[float, int, int, str]] = []
